@@ -1,0 +1,7 @@
+"""dglgene: a DGL-based engine with a C++ core for learning gene representations."""
+
+__version__ = "0.1.0"
+
+from dglgene import ops  # noqa: E402
+
+__all__ = ["__version__", "ops"]

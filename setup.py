@@ -1,0 +1,68 @@
+"""Build dglgene: a pure-Python package plus the CMake-built native modules.
+
+``dglgene._C`` (C++17, OpenMP) is always built; ``dglgene._C_cuda`` is built when nvcc
+is found. ``DGLGENE_CUDA=0`` / ``1`` forces the CUDA build off / on (``auto`` default).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from setuptools import Extension, find_packages, setup
+from setuptools.command.build_ext import build_ext
+
+ROOT = Path(__file__).parent.resolve()
+CUDA_SWITCH = {"0": "OFF", "off": "OFF", "1": "ON", "on": "ON", "auto": "AUTO", "": "AUTO"}
+
+
+def read_version() -> str:
+    for line in (ROOT / "dglgene" / "__init__.py").read_text().splitlines():
+        if line.startswith("__version__"):
+            return line.split("=")[1].strip().strip('"')
+    raise RuntimeError("dglgene/__init__.py defines no __version__")
+
+
+class CMakeExtension(Extension):
+    def __init__(self, name: str) -> None:
+        super().__init__(name, sources=[])
+
+
+class CMakeBuild(build_ext):
+    def build_extension(self, ext: Extension) -> None:
+        switch = os.environ.get("DGLGENE_CUDA", "auto").strip().lower()
+        if switch not in CUDA_SWITCH:
+            raise SystemExit(f"DGLGENE_CUDA={switch!r} is not one of 0, 1, auto")
+        out_dir = Path(self.get_ext_fullpath(ext.name)).parent.resolve()
+        build_dir = Path(self.build_temp).resolve() / "cmake"
+        build_dir.mkdir(parents=True, exist_ok=True)
+        # Prefer the cmake installed beside this interpreter (the pinned one in .venv).
+        cmake = shutil.which("cmake", path=str(Path(sys.executable).parent)) or "cmake"
+        configure = [
+            cmake, str(ROOT),
+            f"-DCMAKE_LIBRARY_OUTPUT_DIRECTORY={out_dir}",
+            f"-DPython_EXECUTABLE={sys.executable}",
+            "-DCMAKE_BUILD_TYPE=Release",
+            f"-DDGLGENE_CUDA={CUDA_SWITCH[switch]}",
+        ]
+        subprocess.run(configure, cwd=build_dir, check=True)
+        jobs = str(os.cpu_count() or 1)
+        subprocess.run([cmake, "--build", ".", "--parallel", jobs], cwd=build_dir, check=True)
+
+
+setup(
+    name="dglgene",
+    version=read_version(),
+    description="DGL-based engine with a C++ core for learning gene representations",
+    long_description=(ROOT / "README.md").read_text(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    packages=find_packages(include=["dglgene", "dglgene.*"]),
+    ext_modules=[CMakeExtension("dglgene._C")],
+    cmdclass={"build_ext": CMakeBuild},
+    entry_points={"console_scripts": ["dglgene = dglgene.cli:main"]},
+    zip_safe=False,
+)
