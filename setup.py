@@ -51,6 +51,20 @@ class CMakeBuild(build_ext):
         subprocess.run(configure, cwd=build_dir, check=True)
         jobs = str(os.cpu_count() or 1)
         subprocess.run([cmake, "--build", ".", "--parallel", jobs], cwd=build_dir, check=True)
+        if self.inplace or getattr(self, "editable_mode", False):
+            self._place_cuda_module(out_dir)
+
+    @staticmethod
+    def _place_cuda_module(out_dir: Path) -> None:
+        """setuptools copies only declared extensions into the source tree; the optional
+        CUDA module is not declared (it exists only when nvcc does), so place it here."""
+        package = ROOT / "dglgene"
+        if out_dir.resolve() == package.resolve():
+            return
+        for stale in package.glob("_C_cuda*"):
+            stale.unlink()
+        for built in out_dir.glob("_C_cuda*"):
+            shutil.copy2(built, package / built.name)
 
 
 setup(

@@ -21,9 +21,9 @@ from typing import NamedTuple
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+from workloads import Collection
 
 from dglgene.ops.pair_overlaps import PairOverlap
-from workloads import Collection
 
 Pairs = Sequence[tuple[int, int]]
 

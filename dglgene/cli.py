@@ -18,6 +18,23 @@ def _info(_: argparse.Namespace) -> int:
     return 0
 
 
+def _graphs(args: argparse.Namespace) -> int:
+    from dglgene.data import build_collection
+
+    if args.n_hvg < 2:
+        raise ValueError(f"--n-hvg must be at least 2, got {args.n_hvg}")
+    collection = build_collection(args.inputs, method=args.method, n_hvg=args.n_hvg,
+                                  p_value=args.p_value, top_k=args.top_k, n_jobs=args.jobs)
+    collection.save(args.out)
+    print(f"{'dataset':<24} {'cells':>7} {'genes':>6} {'edges':>9} {'density':>8} "
+          f"{'method':>8} {'seconds':>8}")
+    for g in collection:
+        print(f"{g.dataset:<24} {g.info['n_cells']:>7} {g.n_genes:>6} {g.n_edges:>9} "
+              f"{g.density:>8.4f} {g.info['method']:>8} {g.info['seconds']:>8.2f}")
+    print(f"saved {len(collection)} graphs over {len(collection.vocabulary)} genes to {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dglgene",
@@ -27,6 +44,24 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     info = commands.add_parser("info", help="show the version and the kernel backends")
     info.set_defaults(run=_info)
+
+    graphs = commands.add_parser(
+        "graphs", help="build gene co-expression graphs from .h5ad files and save them",
+        description="Build one gene co-expression graph per .h5ad file (cells x genes; counts "
+                    "in X or layers['counts']; modality and tissue in uns) and save the "
+                    "collection to a directory.")
+    graphs.add_argument("inputs", nargs="+", help=".h5ad files, one dataset each")
+    graphs.add_argument("--out", required=True, help="directory to write the collection to")
+    graphs.add_argument("--method", choices=["auto", "cscore", "pearson"], default="auto",
+                        help="co-expression measure (auto: CS-CORE on rna/spatial counts, "
+                             "else Pearson)")
+    graphs.add_argument("--n-hvg", type=int, default=1000, help="genes kept per dataset")
+    graphs.add_argument("--p-value", type=float, default=0.005,
+                        help="edge where the co-expression test gives p below this")
+    graphs.add_argument("--top-k", type=int, default=None,
+                        help="keep only each gene's k strongest significant partners")
+    graphs.add_argument("--jobs", type=int, default=2, help="datasets built in parallel")
+    graphs.set_defaults(run=_graphs)
     return parser
 
 

@@ -1,0 +1,125 @@
+"""Markdown tables from a pytest-benchmark JSON of ``bench/test_bench_overlaps.py``.
+
+Usage: ``python bench/report.py bench/results/overlaps.json``
+
+Baselines timed on a subset of pairs are extrapolated linearly to all pairs. Ratios use
+medians from the one JSON, i.e. the same run on the same machine; the fastest round (min)
+is shown beside each median because shared machines make the slow rounds noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+Bench = dict[str, Any]
+TARGET_S, TARGET_VS_NX, TARGET_VS_SCIPY = 2.0, 100.0, 5.0
+BASELINES = {"scipy": "SciPy sparse, vectorised per pair",
+             "networkx": "networkx + sets, thread pool of {workers}"}
+
+
+def seconds(bench: Bench, stat: str = "median", n_pairs: int | None = None) -> float:
+    """A round's time, scaled from the pairs it timed to ``n_pairs`` when given."""
+    value = float(bench["stats"][stat])
+    return value if n_pairs is None else value * n_pairs / bench["extra_info"]["n_pairs"]
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def all_pairs_section(groups: dict[str, list[Bench]]) -> list[str]:
+    by_method = {b["extra_info"]["method"]: b for b in groups["all-pairs-82"]}
+    by_threads = {b["extra_info"]["num_threads"]: b for b in groups.get("threads", [])}
+    cpp = by_method["cpp"]
+    info = cpp["extra_info"]
+    total = info["n_pairs"]
+    cpp_s = seconds(cpp)
+    cpp1_s = seconds(by_threads[1]) if 1 in by_threads else None
+
+    rows = [[f"C++ kernel ({info['cpu_cores']} threads)", f"{total}",
+             f"{seconds(cpp) / total * 1e6:,.0f}",
+             f"{cpp_s:.2f} ({seconds(cpp, 'min'):.2f})", "in the time", "-", "-"]]
+    speedups = {}
+    for method, label in BASELINES.items():
+        if method not in by_method:
+            continue
+        b = by_method[method]
+        full_s = seconds(b, n_pairs=total)
+        speedups[method] = full_s / cpp_s
+        rows.append([
+            label.format(**b["extra_info"]), f"{b['extra_info']['n_pairs']}",
+            f"{full_s / total * 1e6:,.0f}",
+            f"{full_s:.2f} ({seconds(b, 'min', n_pairs=total):.2f})",
+            f"{b['extra_info']['setup_s']:.2f}", f"{speedups[method]:.1f}x",
+            f"{full_s / cpp1_s:.1f}x" if cpp1_s is not None else "-"])
+
+    out = [
+        f"### All {total:,} pairs: {info['n_graphs']} graphs x {info['n_genes']} genes",
+        "",
+        f"Pair share of genes: min {info['share_min']:.1%}, median {info['share_median']:.1%},"
+        f" max {info['share_max']:.1%}; edge density {info['edge_density']:.2%} "
+        "(self-loops included).",
+        "",
+        table(["method", "pairs timed", "µs / pair", f"s for all {total} pairs: median (min)",
+               "s, per-graph setup (untimed)", "C++ speedup", "C++ 1-thread speedup"], rows),
+        "",
+        "Targets (medians):",
+        f"- all pairs in < {TARGET_S:g} s: {cpp_s:.2f} s: {verdict(cpp_s < TARGET_S)}",
+    ]
+    for method, target in (("networkx", TARGET_VS_NX), ("scipy", TARGET_VS_SCIPY)):
+        if method in speedups:
+            out.append(f"- >= {target:g}x vs {method}: {speedups[method]:.1f}x: "
+                       f"{verdict(speedups[method] >= target)}")
+    if cpp1_s is not None and 0 in by_threads:
+        out += ["", f"C++ threads group: 1 thread {cpp1_s:.3f} s, default thread count "
+                    f"{seconds(by_threads[0]):.3f} s (medians)."]
+    return out
+
+
+def scale_section(groups: dict[str, list[Bench]], group: str, key: str, title: str) -> list[str]:
+    benches = sorted(groups.get(group, []), key=lambda b: b["extra_info"][key])
+    if not benches:
+        return []
+    rows = [[f"{b['extra_info'][key]}", f"{b['extra_info']['n_pairs']:,}",
+             f"{seconds(b):.3f}", f"{seconds(b, 'min'):.3f}",
+             f"{seconds(b) / b['extra_info']['n_pairs'] * 1e6:,.0f}"] for b in benches]
+    return [f"### {title}", "",
+            table([key, "pairs", "median s", "min s", "µs / pair (median)"], rows)]
+
+
+def render(data: dict[str, Any]) -> str:
+    groups: dict[str, list[Bench]] = {}
+    for b in data["benchmarks"]:
+        groups.setdefault(b["group"], []).append(b)
+    machine = data.get("machine_info", {})
+    cpu = machine.get("cpu", {})
+    sections = [[f"Machine: {cpu.get('brand_raw', 'unknown CPU')}, {cpu.get('count', '?')} "
+                 f"logical CPUs, Python {machine.get('python_version', '?')}; "
+                 f"run {data.get('datetime', '?')}."]]
+    if "all-pairs-82" in groups:
+        sections.append(all_pairs_section(groups))
+    sections.append(scale_section(groups, "scale-T", "n_graphs",
+                                  "C++ kernel vs number of graphs (1000 genes each)"))
+    sections.append(scale_section(groups, "scale-genes", "n_genes",
+                                  "C++ kernel vs genes per graph (82 graphs)"))
+    return "\n\n".join("\n".join(s) for s in sections if s)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("json", type=Path, help="file written by --benchmark-json")
+    args = parser.parse_args()
+    print(render(json.loads(args.json.read_text())))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+r"""Node features: analytic Pearson residuals (Lause, Berens & Kobak, Genome Biol. 2021).
+
+For counts :math:`X` (cells :math:`c` x genes :math:`g`) with cell totals :math:`n_c`,
+gene totals :math:`p_g` and grand total :math:`N`, under a negative binomial with
+overdispersion :math:`\theta`:
+
+.. math::
+    \mu_{cg} = \frac{n_c\, p_g}{N}, \qquad
+    r_{cg} = \operatorname{clip}\!\left(\frac{x_{cg} - \mu_{cg}}
+             {\sqrt{\mu_{cg} + \mu_{cg}^2/\theta}}, -\sqrt{C}, \sqrt{C}\right)
+
+with :math:`C` cells: what scanpy's ``experimental.pp.normalize_pearson_residuals``
+computes (close to sctransform v2). Totals come from *all* genes even when residuals are
+wanted for a selection, so selecting genes first changes nothing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+
+def pearson_residuals(
+    counts: sp.csr_matrix, genes: np.ndarray | None = None, theta: float = 100.0,
+    clip: float | None = None,
+) -> np.ndarray:
+    """Dense residuals (cells x selected genes) of ``counts`` for the columns ``genes``."""
+    cell_totals = np.asarray(counts.sum(1), dtype=np.float64).ravel()
+    gene_totals = np.asarray(counts.sum(0), dtype=np.float64).ravel()
+    grand = cell_totals.sum()
+    if genes is not None:
+        counts, gene_totals = counts[:, genes], gene_totals[genes]
+    mu = np.outer(cell_totals, gene_totals / grand)
+    residuals = (counts.toarray() - mu) / np.sqrt(mu + mu**2 / theta + 1e-300)
+    bound = np.sqrt(counts.shape[0]) if clip is None else clip
+    return np.clip(residuals, -bound, bound)
+
+
+def residual_variance(counts: sp.csr_matrix, theta: float = 100.0,
+                      chunk: int = 2000) -> np.ndarray:
+    """Variance of each gene's Pearson residuals, in gene chunks to bound memory."""
+    out = np.empty(counts.shape[1])
+    for start in range(0, counts.shape[1], chunk):
+        columns = np.arange(start, min(start + chunk, counts.shape[1]))
+        out[columns] = pearson_residuals(counts, columns, theta).var(0)
+    return out
+
+
+def log_normalize(values: sp.csr_matrix, counts: bool, target: float = 1e4) -> np.ndarray:
+    """Dense log expression: ``log1p`` of depth-normalised counts, or the values as given."""
+    if not counts:
+        return values.toarray()
+    totals = np.asarray(values.sum(1), dtype=np.float64).ravel()
+    scaled = sp.diags(target / np.maximum(totals, 1e-12)) @ values
+    return np.log1p(scaled.toarray())
+
+
+def standardize(values: np.ndarray, clip: float = 10.0) -> np.ndarray:
+    """Per-gene z-scores (columns), clipped: features for data without counts."""
+    centered = values - values.mean(0)
+    scale = centered.std(0)
+    return np.clip(centered / np.where(scale > 0, scale, 1.0), -clip, clip)

@@ -1,0 +1,18 @@
+"""Built-in datasets: real human single-cell sets (offline) and simulators."""
+
+from dglgene.datasets.real import (
+    SOURCES,
+    load_celltypist_sample,
+    load_hnscc,
+    load_oligodendroglioma,
+    load_pbmc68k_reduced,
+    load_wu2020,
+    real_human,
+)
+from dglgene.datasets.simulated import SimulatedCollection, simulate_collection
+
+__all__ = [
+    "SOURCES", "SimulatedCollection", "load_celltypist_sample", "load_hnscc",
+    "load_oligodendroglioma", "load_pbmc68k_reduced", "load_wu2020", "real_human",
+    "simulate_collection",
+]

