@@ -29,6 +29,9 @@ lint: $(VENV_STAMP)
 test: build lint
 	$(PY) -m pytest $(PYTEST_FLAGS) --doctest-modules tests dglgene
 
+demo: build
+	$(VENV)/bin/dglgene demo --out out/demo
+
 bench: build
 	mkdir -p bench/results
 	$(PY) -m pytest bench --benchmark-json=bench/results/overlaps.json

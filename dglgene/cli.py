@@ -35,6 +35,13 @@ def _graphs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from dglgene.demo import run_demo
+
+    run_demo(args.out, seed=args.seed)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dglgene",
@@ -62,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="keep only each gene's k strongest significant partners")
     graphs.add_argument("--jobs", type=int, default=2, help="datasets built in parallel")
     graphs.set_defaults(run=_graphs)
+
+    demo = commands.add_parser("demo", help="run the main job on the built-in datasets")
+    demo.add_argument("--out", default="out/demo", help="output directory")
+    demo.add_argument("--seed", type=int, default=0)
+    demo.set_defaults(run=_demo)
     return parser
 
 

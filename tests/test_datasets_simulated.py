@@ -218,3 +218,16 @@ def test_depth_differs_across_datasets_and_drives_totals(sim: SimulatedCollectio
         totals = np.asarray(a.X.sum(axis=1)).ravel()
         rank = np.corrcoef(np.argsort(np.argsort(totals)), np.argsort(np.argsort(a.obs["depth"])))
         assert rank[0, 1] > 0.5, a.uns["dataset"]
+
+
+def test_gene_names_replace_the_neutral_names() -> None:
+    names = [f"SYM{i}" for i in range(400)]
+    sim = simulate_collection(n_datasets=2, gene_names=names, seed=5)
+    neutral = simulate_collection(n_datasets=2, seed=5)
+    assert list(sim.modules.index) == names[:350]
+    np.testing.assert_array_equal(sim.modules.to_numpy(), neutral.modules.to_numpy())
+    for named, plain in zip(sim.adatas, neutral.adatas):
+        assert set(named.var_names) <= set(names[:350])
+        assert (named.X != plain.X).nnz == 0  # same data, other names
+    with pytest.raises(ValueError, match="unique names"):
+        simulate_collection(gene_names=names[:10])

@@ -55,6 +55,8 @@ from dglgene.progress import progress
 
 log = logging.getLogger("dglgene")
 METHODS = ("auto", "cscore", "pearson")
+# Non-count values above this cannot be log expression (log1p of 1e13 is 30).
+LINEAR_SCALE_MAX = 30.0
 
 
 @dataclass
@@ -166,6 +168,8 @@ def prepare_expression(adata: ad.AnnData, recipe: GraphRecipe,
     cells, kept = quality_control(matrix, genes, meta.dataset, recipe.qc)
     depth = np.asarray(matrix[cells].sum(1)).ravel()
     matrix = matrix[cells][:, kept]
+    if not is_counts and "log1p" not in adata.uns and matrix.max() > LINEAR_SCALE_MAX:
+        matrix = matrix.log1p()  # TPM-like values: the later steps expect a log scale
     coords = None
     smoothed = False
     if meta.modality == "spatial":

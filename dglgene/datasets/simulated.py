@@ -212,6 +212,7 @@ def simulate_collection(
     gene_fraction: tuple[float, float] = (0.7, 0.9),
     cells: tuple[int, int] = (150, 400),
     seed: int = 0,
+    gene_names: Sequence[str] | None = None,
 ) -> SimulatedCollection:
     """Simulate ``n_datasets`` single-cell datasets sharing planted gene modules.
 
@@ -220,7 +221,9 @@ def simulate_collection(
     spatial); ``gene_fraction`` and ``cells`` are inclusive ranges for the share
     of the universe each dataset keeps and its cell count.  Only
     ``np.random.default_rng(seed)`` is used, so the result is a function of the
-    arguments.
+    arguments. ``gene_names`` (at least ``n_modules * genes_per_module + n_background``
+    unique names, the first ones used) replaces the neutral names, e.g. with real gene
+    symbols so that simulated datasets share genes with real ones.
     """
     mods = _validate(
         n_datasets, n_modules, genes_per_module, n_background, modalities, gene_fraction, cells
@@ -232,6 +235,12 @@ def simulate_collection(
     n_genes = n_module_genes + n_background
     width = max(4, len(str(n_genes)))
     names = np.array([f"g{i + 1:0{width}d}" for i in range(n_genes)], dtype=object)
+    if gene_names is not None:
+        given = list(dict.fromkeys(gene_names))
+        if len(given) < n_genes or len(given) != len(gene_names):
+            raise ValueError(f"gene_names must hold at least {n_genes} unique names, got "
+                             f"{len(given)} unique of {len(gene_names)}")
+        names = np.array(given[:n_genes], dtype=object)
     # Shuffle labels over names so that name order says nothing about membership.
     labels = np.concatenate(
         [np.repeat(np.arange(n_modules), genes_per_module), np.full(n_background, -1)]

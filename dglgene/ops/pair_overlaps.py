@@ -64,8 +64,10 @@ class PairOverlap(NamedTuple):
 class PairOverlaps:
     """All pairs packed flat: pair ``p`` owns ``[offsets[p], offsets[p + 1])`` of each array."""
 
-    def __init__(self, packed: dict[str, np.ndarray], n_graphs: int) -> None:
+    def __init__(self, packed: dict[str, np.ndarray], n_graphs: int,
+                 backend: str = "reference") -> None:
         self.n_graphs = n_graphs
+        self.backend = backend  # which implementation computed it
         self.pairs = packed["pairs"].reshape(-1, 2)
         self.common_offsets = packed["common_offsets"]
         self.diff_i_offsets = packed["diff_i_offsets"]
@@ -244,4 +246,4 @@ def pair_overlaps(
                                "(or `make build`) or use backend='reference'")
         packed = native.pair_overlaps(ptrs, idxs, ids, seed=int(seed),
                                       num_threads=int(num_threads or 0))
-    return PairOverlaps(packed, len(ids))
+    return PairOverlaps(packed, len(ids), backend)
