@@ -76,12 +76,6 @@ PreparedGraph prepare_graph(const GraphView& g, int64_t k) {
   return p;
 }
 
-std::vector<int64_t> exclusive_offsets(const std::vector<int64_t>& counts) {
-  std::vector<int64_t> offsets(counts.size() + 1, 0);
-  std::partial_sum(counts.begin(), counts.end(), offsets.begin() + 1);
-  return offsets;
-}
-
 }  // namespace
 
 std::vector<PreparedGraph> prepare_graphs(const std::vector<GraphView>& graphs) {
@@ -122,12 +116,7 @@ PackedOverlaps pair_overlaps_cpu(const std::vector<GraphView>& graphs, uint64_t 
   const int64_t T = static_cast<int64_t>(g.size()), P = pair_count(T);
 
   PackedOverlaps out;
-  out.pairs.reserve(2 * P);
-  for (int64_t i = 0; i < T; ++i)
-    for (int64_t j = i + 1; j < T; ++j) {
-      out.pairs.push_back(i);
-      out.pairs.push_back(j);
-    }
+  out.pairs = lexicographic_pairs(T);
 
   // Pass 1: sizes, so that pass 2 writes straight into the packed arrays.
   std::vector<int64_t> n_common(P), n_diff_i(P), n_diff_j(P);

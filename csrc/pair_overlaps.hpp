@@ -60,6 +60,25 @@ int64_t count_common(const PreparedGraph& a, const PreparedGraph& b);
 
 inline int64_t pair_count(int64_t T) { return T * (T - 1) / 2; }
 
+// (i, j), i < j, in lexicographic order, flattened: the `pairs` of PackedOverlaps.
+inline std::vector<int64_t> lexicographic_pairs(int64_t T) {
+  std::vector<int64_t> pairs;
+  pairs.reserve(2 * pair_count(T));
+  for (int64_t i = 0; i < T; ++i)
+    for (int64_t j = i + 1; j < T; ++j) {
+      pairs.push_back(i);
+      pairs.push_back(j);
+    }
+  return pairs;
+}
+
+// Offsets of packed segments of the given sizes: {0, c0, c0 + c1, ...}.
+inline std::vector<int64_t> exclusive_offsets(const std::vector<int64_t>& counts) {
+  std::vector<int64_t> offsets(counts.size() + 1, 0);
+  for (size_t k = 0; k < counts.size(); ++k) offsets[k + 1] = offsets[k] + counts[k];
+  return offsets;
+}
+
 // splitmix64's finaliser: a bijective 64-bit mix, the same on host and device.
 DGLGENE_HD inline uint64_t mix64(uint64_t z) {
   z += 0x9e3779b97f4a7c15ULL;

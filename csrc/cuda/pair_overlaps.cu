@@ -14,7 +14,6 @@
 #include <cub/block/block_reduce.cuh>
 #include <cub/block/block_scan.cuh>
 #include <cuda/std/utility>
-#include <numeric>
 #include <stdexcept>
 #include <string>
 
@@ -175,12 +174,6 @@ void append_rows(std::vector<int64_t>& ptr, std::vector<int64_t>& values,
   values.insert(values.end(), graph_values.begin(), graph_values.end());
 }
 
-std::vector<int64_t> exclusive_offsets(const std::vector<int64_t>& counts) {
-  std::vector<int64_t> offsets(counts.size() + 1, 0);
-  std::partial_sum(counts.begin(), counts.end(), offsets.begin() + 1);
-  return offsets;
-}
-
 }  // namespace
 
 PackedOverlaps pair_overlaps_cuda(const std::vector<GraphView>& graphs, uint64_t seed) {
@@ -188,12 +181,7 @@ PackedOverlaps pair_overlaps_cuda(const std::vector<GraphView>& graphs, uint64_t
   const int64_t T = static_cast<int64_t>(g.size()), P = pair_count(T);
 
   PackedOverlaps out;
-  out.pairs.reserve(2 * P);
-  for (int64_t i = 0; i < T; ++i)
-    for (int64_t j = i + 1; j < T; ++j) {
-      out.pairs.push_back(i);
-      out.pairs.push_back(j);
-    }
+  out.pairs = lexicographic_pairs(T);
   if (P == 0) {  // no pair: nothing to launch, and the device is never touched
     out.common_offsets = out.diff_i_offsets = out.diff_j_offsets = {0};
     return out;
