@@ -33,10 +33,11 @@ inline std::vector<GraphView> graph_views(const std::vector<Int64Array>& indptrs
 }
 
 // Hands a vector to NumPy without copying: the array owns it through a capsule.
-template <class T>
-py::array_t<T> to_numpy(std::vector<T>&& values) {
-  auto* owned = new std::vector<T>(std::move(values));
-  py::capsule owner(owned, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+template <class Vector>
+py::array_t<typename Vector::value_type> to_numpy(Vector&& values) {
+  using T = typename Vector::value_type;
+  auto* owned = new Vector(std::move(values));
+  py::capsule owner(owned, [](void* p) { delete static_cast<Vector*>(p); });
   return py::array_t<T>({static_cast<py::ssize_t>(owned->size())}, {sizeof(T)}, owned->data(),
                         owner);
 }

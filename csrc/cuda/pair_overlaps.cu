@@ -49,7 +49,8 @@ class DeviceArray {
   DeviceArray& operator=(const DeviceArray&) = delete;
 
   T* get() const { return ptr_; }
-  void copy_to(std::vector<T>& host) const {
+  template <class Vector>
+  void copy_to(Vector& host) const {
     host.resize(size_);
     if (size_ > 0)
       check(cudaMemcpy(host.data(), ptr_, size_ * sizeof(T), cudaMemcpyDeviceToHost),
@@ -62,15 +63,15 @@ class DeviceArray {
 };
 
 // All graphs concatenated: graph k owns the flat rows [gene_off[k], gene_off[k + 1]).
-// nbr_ptr / draw_ptr are row pointers over all flat rows into the concatenated nbr_gid /
-// draw_local, whose values stay global gene ids / local node ids.
+// nbr_ptr / draw_ptr are row pointers over all flat rows into the concatenated nbr_rank /
+// draw_local, whose values stay vocabulary ranks / local node ids.
 struct FlatGraphs {
   const int64_t* gene_off;      // T + 1
   const int64_t* gene_ids;      // N: global id of each local gene
   const int64_t* sorted_ids;    // N: each graph's ids ascending
   const int64_t* sorted_local;  // N: local id of each sorted_ids entry
   const int64_t* nbr_ptr;       // N + 1
-  const int64_t* nbr_gid;
+  const int32_t* nbr_rank;
   const int64_t* draw_ptr;      // N + 1
   const int64_t* draw_local;
 };
@@ -139,15 +140,15 @@ __device__ void walk_side(const FlatGraphs& f, const DeviceOutput& o,
         const int64_t d = diff_begin + u - rank;
         diff[d] = u;
         neighbor[d] = draw_neighbor(f.draw_ptr + s_off, f.draw_local, u,
-                                    draw_key(seed, i, j, kSide, u));
+                                    draw_key(pair_key(seed, i, j, kSide), u));
       } else if (kSide == 0) {
         const int64_t c = o.common_offsets[p] + rank;
         const int64_t* ps = f.nbr_ptr + s_off;
         const int64_t* po = f.nbr_ptr + o_off;
         o.common_i[c] = u;
         o.common_j[c] = v;
-        o.weights[c] = sorted_jaccard(f.nbr_gid + ps[u], ps[u + 1] - ps[u],
-                                      f.nbr_gid + po[v], po[v + 1] - po[v]);
+        o.weights[c] = sorted_jaccard(f.nbr_rank + ps[u], ps[u + 1] - ps[u],
+                                      f.nbr_rank + po[v], po[v + 1] - po[v]);
       }
     }
     common_before += chunk_common;
@@ -166,8 +167,9 @@ __global__ void __launch_bounds__(kBlock)
 }
 
 // Appends one graph's CSR rows (all but the closing pointer) rebased onto `values`.
-void append_rows(std::vector<int64_t>& ptr, std::vector<int64_t>& values,
-                 const std::vector<int64_t>& graph_ptr, const std::vector<int64_t>& graph_values,
+template <class T>
+void append_rows(std::vector<int64_t>& ptr, std::vector<T>& values,
+                 const std::vector<int64_t>& graph_ptr, const std::vector<T>& graph_values,
                  int64_t n) {
   const int64_t base = static_cast<int64_t>(values.size());
   for (int64_t u = 0; u < n; ++u) ptr.push_back(base + graph_ptr[u]);
@@ -177,7 +179,8 @@ void append_rows(std::vector<int64_t>& ptr, std::vector<int64_t>& values,
 }  // namespace
 
 PackedOverlaps pair_overlaps_cuda(const std::vector<GraphView>& graphs, uint64_t seed) {
-  const std::vector<PreparedGraph> g = prepare_graphs(graphs);
+  const PreparedCollection prepared = prepare_graphs(graphs);
+  const std::vector<PreparedGraph>& g = prepared.graphs;
   const int64_t T = static_cast<int64_t>(g.size()), P = pair_count(T);
 
   PackedOverlaps out;
@@ -189,23 +192,24 @@ PackedOverlaps pair_overlaps_cuda(const std::vector<GraphView>& graphs, uint64_t
 
   std::vector<int64_t> gene_off(T + 1, 0);
   for (int64_t k = 0; k < T; ++k) gene_off[k + 1] = gene_off[k] + g[k].n;
-  std::vector<int64_t> gene_ids, sorted_ids, sorted_local, nbr_ptr, nbr_gid, draw_ptr,
-      draw_local;
+  std::vector<int64_t> gene_ids, sorted_ids, sorted_local, nbr_ptr, draw_ptr, draw_local;
+  std::vector<int32_t> nbr_rank;
   for (int64_t k = 0; k < T; ++k) {
     gene_ids.insert(gene_ids.end(), graphs[k].gene_ids, graphs[k].gene_ids + g[k].n);
     sorted_ids.insert(sorted_ids.end(), g[k].sorted_gene_ids.begin(), g[k].sorted_gene_ids.end());
     sorted_local.insert(sorted_local.end(), g[k].sorted_local.begin(), g[k].sorted_local.end());
-    append_rows(nbr_ptr, nbr_gid, g[k].nbr_gid_ptr, g[k].nbr_gid, g[k].n);
+    append_rows(nbr_ptr, nbr_rank, g[k].nbr_ptr, g[k].nbr_rank, g[k].n);
     append_rows(draw_ptr, draw_local, g[k].draw_ptr, g[k].draw_local, g[k].n);
   }
-  nbr_ptr.push_back(static_cast<int64_t>(nbr_gid.size()));
+  nbr_ptr.push_back(static_cast<int64_t>(nbr_rank.size()));
   draw_ptr.push_back(static_cast<int64_t>(draw_local.size()));
 
   const DeviceArray<int64_t> d_gene_off(gene_off), d_gene_ids(gene_ids),
       d_sorted_ids(sorted_ids), d_sorted_local(sorted_local), d_nbr_ptr(nbr_ptr),
-      d_nbr_gid(nbr_gid), d_draw_ptr(draw_ptr), d_draw_local(draw_local), d_pairs(out.pairs);
+      d_draw_ptr(draw_ptr), d_draw_local(draw_local), d_pairs(out.pairs);
+  const DeviceArray<int32_t> d_nbr_rank(nbr_rank);
   const FlatGraphs flat{d_gene_off.get(),   d_gene_ids.get(), d_sorted_ids.get(),
-                        d_sorted_local.get(), d_nbr_ptr.get(),  d_nbr_gid.get(),
+                        d_sorted_local.get(), d_nbr_ptr.get(),  d_nbr_rank.get(),
                         d_draw_ptr.get(),     d_draw_local.get()};
   // Blocks stride over the pairs, so any P fits the grid limit.
   const unsigned blocks = static_cast<unsigned>(std::min<int64_t>(P, INT_MAX));

@@ -31,8 +31,8 @@ def draw_key(seed: int, i: int, j: int, side: int, u: int) -> int:
 
 
 def draw_neighbor(candidates: list[int], u: int, key: int) -> int:
-    """``candidates[key mod len]``, or ``u`` itself when it has no candidate."""
-    return candidates[key % len(candidates)] if candidates else u
+    """``candidates[floor(key * len / 2**64)]``, or ``u`` itself when it has no candidate."""
+    return candidates[(key * len(candidates)) >> 64] if candidates else u
 
 
 def jaccard(a: set[int], b: set[int]) -> float:
