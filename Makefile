@@ -34,8 +34,8 @@ demo: build
 
 bench: build
 	mkdir -p bench/results
-	$(PY) -m pytest bench --benchmark-json=bench/results/overlaps.json
-	$(PY) bench/report.py bench/results/overlaps.json
+	$(PY) -m pytest bench --benchmark-json=bench/results/bench.json
+	$(PY) bench/report.py bench/results/bench.json
 
 # Re-resolve requirements*.in into requirements.lock in a throwaway venv.
 lock:

@@ -1,6 +1,6 @@
-"""Markdown tables from a pytest-benchmark JSON of ``bench/test_bench_overlaps.py``.
+"""Markdown tables from a pytest-benchmark JSON of the ``bench/`` suites.
 
-Usage: ``python bench/report.py bench/results/overlaps.json``
+Usage: ``python bench/report.py bench/results/bench.json``
 
 Baselines timed on a subset of pairs are extrapolated linearly to all pairs. Ratios use
 medians from the one JSON, i.e. the same run on the same machine; the fastest round (min)
@@ -96,6 +96,32 @@ def scale_section(groups: dict[str, list[Bench]], group: str, key: str, title: s
             table([key, "pairs", "median s", "min s", "µs / pair (median)"], rows)]
 
 
+def graphs_section(groups: dict[str, list[Bench]]) -> list[str]:
+    """Graph construction per real dataset and method, and co-expression cost vs genes."""
+    out = []
+    real = groups.get("graphs-real", [])
+    if real:
+        rows = [[b["extra_info"]["dataset"], b["extra_info"]["method"],
+                 f"{b['extra_info']['cells']}", f"{b['extra_info']['genes']}",
+                 f"{b['extra_info']['edges']:,}", f"{b['extra_info']['density']:.3f}",
+                 f"{seconds(b):.2f}"] for b in real]
+        out += ["### Gene graph per real dataset (QC -> genes -> residuals -> test -> edges)",
+                "", table(["dataset", "method", "cells", "genes", "edges", "density",
+                           "median s"], rows)]
+    cost = groups.get("coexpression-genes", [])
+    if cost:
+        by_key = {(b["extra_info"]["n_genes"], b["extra_info"]["method"]): b for b in cost}
+        sizes = sorted({n for n, _ in by_key})
+        rows = [[f"{n}", f"{seconds(by_key[n, 'cscore']):.3f}",
+                 f"{seconds(by_key[n, 'pearson']):.3f}",
+                 f"{seconds(by_key[n, 'cscore']) / seconds(by_key[n, 'pearson']):.1f}x"]
+                for n in sizes if (n, "cscore") in by_key and (n, "pearson") in by_key]
+        cells = cost[0]["extra_info"]["cells"]
+        out += ["", f"### Co-expression step alone vs genes (CellTypist, {cells} cells)", "",
+                table(["genes", "CS-CORE s", "Pearson s", "CS-CORE / Pearson"], rows)]
+    return out
+
+
 def render(data: dict[str, Any]) -> str:
     groups: dict[str, list[Bench]] = {}
     for b in data["benchmarks"]:
@@ -111,6 +137,7 @@ def render(data: dict[str, Any]) -> str:
                                   "C++ kernel vs number of graphs (1000 genes each)"))
     sections.append(scale_section(groups, "scale-genes", "n_genes",
                                   "C++ kernel vs genes per graph (82 graphs)"))
+    sections.append(graphs_section(groups))
     return "\n\n".join("\n".join(s) for s in sections if s)
 
 
