@@ -20,7 +20,6 @@ from dglgene.losses import (
 )
 
 
-
 @pytest.fixture(autouse=True)
 def float64():
     """Exact comparisons of invariants; restored so other test modules are unaffected."""
@@ -225,5 +224,5 @@ def test_custom_loss_plugs_in() -> None:
     assert combined.names == ["CenterLoss", "sim"]
     with pytest.raises(ValueError, match="unknown loss 'simm'"):
         WeightedSum({"simm": 1.0})
-    with pytest.raises(ValueError, match="not a dglgene.losses.Loss"):
+    with pytest.raises(ValueError, match=r"not a dglgene\.losses\.Loss"):
         WeightedSum({object(): 1.0})  # type: ignore[dict-item]
