@@ -1,13 +1,16 @@
 """Losses: a common :class:`Loss` base working on a :class:`PairBatch`, and MuSe-GNN's three.
 
 Registered names: ``"recon"`` (:class:`ReconstructionBCE`), ``"sim"``
-(:class:`WeightedCosineSimilarity`), ``"nce"`` (:class:`InfoNCE`).
+(:class:`WeightedCosineSimilarity`), ``"nce"`` (:class:`InfoNCE`), ``"kl"``
+(:class:`KLDivergence`, for variational encoders).
 """
 
 from dglgene.losses.base import LOSSES, Loss, PairBatch, WeightedSum
 from dglgene.losses.infonce import InfoNCE
+from dglgene.losses.kl import KLDivergence
+from dglgene.losses.pair_batch import pair_batch
 from dglgene.losses.reconstruction import ReconstructionBCE
 from dglgene.losses.similarity import WeightedCosineSimilarity
 
-__all__ = ["LOSSES", "InfoNCE", "Loss", "PairBatch", "ReconstructionBCE",
-           "WeightedCosineSimilarity", "WeightedSum"]
+__all__ = ["LOSSES", "InfoNCE", "KLDivergence", "Loss", "PairBatch", "ReconstructionBCE",
+           "WeightedCosineSimilarity", "WeightedSum", "pair_batch"]

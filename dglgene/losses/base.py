@@ -10,7 +10,7 @@ only reads the batch, its invariants can be checked with hypothesis on made-up b
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from torch import Tensor, nn
 
@@ -43,6 +43,7 @@ class PairBatch:
     # too big for dense logits.
     pair_logits_i: Callable[[Tensor, Tensor, Tensor], Tensor] | None = None
     seed: int = 0
+    extras: dict[str, Tensor] = field(default_factory=dict)  # model terms, e.g. a VAE's KL
 
     def zero(self) -> Tensor:
         """A zero that stays connected to the embeddings (so backward still runs)."""

@@ -1,0 +1,8 @@
+"""Models: MuSe-GNN and the baselines, each a composition of encoder, decoders and losses."""
+
+from dglgene.models.baselines import GAE, VGAE, muse_ablation, pca_embedding
+from dglgene.models.graph_model import GraphModel, embedding_frame
+from dglgene.models.muse_gnn import MuSeGNN
+
+__all__ = ["GAE", "VGAE", "GraphModel", "MuSeGNN", "embedding_frame", "muse_ablation",
+           "pca_embedding"]
