@@ -16,10 +16,10 @@ from torch import Tensor, nn
 
 from dglgene.data import GraphCollection
 from dglgene.losses import Loss, WeightedSum
+from dglgene.losses.pair_batch import pair_batch
 from dglgene.nn.decoders import DECODERS
 from dglgene.nn.encoders import ENCODERS
 from dglgene.ops import PairOverlaps
-from dglgene.losses.pair_batch import pair_batch
 
 GROUP_KEYS = ("modality", "tissue", "dataset", "species")
 
