@@ -4,11 +4,56 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import anndata as ad
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure  # no pyplot: no global state, no display needed
 
 from dglgene.atomic import atomic_path
 from dglgene.data import GraphCollection
+
+
+def save_figure(fig: Figure, path: str | Path) -> Path:
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=120)
+    return path
+
+
+def plot_umap(emb: ad.AnnData, path: str | Path, columns: tuple[str, ...] = ("dataset",
+                                                                              "cluster")
+              ) -> Path:
+    """UMAP of a gene embedding, one panel per obs column (categorical colours)."""
+    xy = emb.obsm["X_umap"]
+    fig = Figure(figsize=(6 * len(columns), 5))
+    for ax, column in zip(np.atleast_1d(fig.subplots(1, len(columns))), columns):
+        labels = emb.obs[column].astype(str)
+        for k, label in enumerate(sorted(labels.unique())):
+            mask = (labels == label).to_numpy()
+            ax.scatter(xy[mask, 0], xy[mask, 1], s=4, color=f"C{k % 10}",
+                       marker="os^v<>"[k // 10 % 6], label=label)
+        ax.set_title(f"gene embedding UMAP, by {column}")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if labels.nunique() <= 20:
+            ax.legend(fontsize=7, markerscale=2, loc="best")
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def plot_training(history: pd.DataFrame, path: str | Path) -> Path:
+    """Mean of each loss component per epoch (log scale where positive)."""
+    per_epoch = history.drop(columns=["i", "j"]).groupby("epoch").mean()
+    fig = Figure(figsize=(7, 4))
+    ax = fig.subplots()
+    for column in per_epoch:
+        ax.plot(per_epoch.index, per_epoch[column], label=column)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss (mean over steps)")
+    ax.set_title("training")
+    ax.legend()
+    fig.tight_layout()
+    return save_figure(fig, path)
 
 
 def pair_overlap_matrices(collection: GraphCollection, seed: int = 0
@@ -43,7 +88,4 @@ def plot_pair_overlaps(collection: GraphCollection, path: str | Path, seed: int 
                         va="center", fontsize=7)
         fig.colorbar(image, ax=ax, shrink=0.7)
     fig.tight_layout()
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=120)
-    return path
+    return save_figure(fig, path)

@@ -1,0 +1,9 @@
+"""DGL layers (PyTorch modules) in the style of ``dgl.nn.pytorch``, encoders and decoders."""
+
+from dglgene.nn.decoders import DECODERS, InnerProductDecoder, MLPDecoder
+from dglgene.nn.encoders import ENCODERS, GCNEncoder, MuSeEncoder, SharedBlock
+from dglgene.nn.graph_norm import GraphNorm
+from dglgene.nn.graph_transformer_conv import GraphTransformerConv
+
+__all__ = ["DECODERS", "ENCODERS", "GCNEncoder", "GraphNorm", "GraphTransformerConv",
+           "InnerProductDecoder", "MLPDecoder", "MuSeEncoder", "SharedBlock"]
