@@ -35,6 +35,20 @@ def _graphs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _embed(args: argparse.Namespace) -> int:
+    from dglgene.config import load_config
+    from dglgene.embed import run_embed
+
+    config = load_config(args.config)
+    if args.epochs is not None:
+        config.train["epochs"] = args.epochs
+    metrics = run_embed(args.inputs, args.out, config, seed=args.seed, device=args.device)
+    for name, value in metrics.items():
+        print(f"{name:<22} {value:.4f}")
+    print(f"wrote gene_embeddings.h5ad, metrics.json, umap.png, training.png to {args.out}")
+    return 0
+
+
 def _demo(args: argparse.Namespace) -> int:
     from dglgene.demo import run_demo
 
@@ -69,6 +83,19 @@ def build_parser() -> argparse.ArgumentParser:
                         help="keep only each gene's k strongest significant partners")
     graphs.add_argument("--jobs", type=int, default=2, help="datasets built in parallel")
     graphs.set_defaults(run=_graphs)
+
+    embed = commands.add_parser(
+        "embed", help="learn gene embeddings across datasets with MuSe-GNN",
+        description="Build gene graphs from .h5ad files (see `dglgene graphs`), train "
+                    "MuSe-GNN and write DIR/gene_embeddings.h5ad, metrics.json, umap.png and "
+                    "training.png.")
+    embed.add_argument("inputs", nargs="+", help=".h5ad files, one dataset each (two or more)")
+    embed.add_argument("--out", required=True, help="output directory")
+    embed.add_argument("--config", help="TOML file with [graphs], [model], [train] tables")
+    embed.add_argument("--epochs", type=int, help="training epochs (overrides the config)")
+    embed.add_argument("--seed", type=int, default=0)
+    embed.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    embed.set_defaults(run=_embed)
 
     demo = commands.add_parser("demo", help="run the main job on the built-in datasets")
     demo.add_argument("--out", default="out/demo", help="output directory")
