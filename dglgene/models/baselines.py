@@ -15,23 +15,23 @@ from dglgene.models.muse_gnn import MuSeGNN
 class GAE(GraphModel):
     """Graph auto-encoder (Kipf & Welling 2016): GCN encoder, inner-product decoder."""
 
-    def __init__(self, collection: GraphCollection, dim: int = 32) -> None:
+    def __init__(self, collection: GraphCollection, dim: int = 32, seed: int = 0) -> None:
         super().__init__(collection, encoder="gcn", decoder="inner", losses={"recon": 1.0},
-                         dim=dim)
+                         dim=dim, seed=seed)
 
 
 class VGAE(GraphModel):
     """Variational GAE: reconstruction plus the KL term of the Gaussian encoder."""
 
-    def __init__(self, collection: GraphCollection, dim: int = 32) -> None:
+    def __init__(self, collection: GraphCollection, dim: int = 32, seed: int = 0) -> None:
         super().__init__(collection, encoder="gcn", decoder="inner",
                          losses={"recon": 1.0, "kl": 1.0}, dim=dim,
-                         encoder_options={"variational": True})
+                         encoder_options={"variational": True}, seed=seed)
 
 
-def muse_ablation(collection: GraphCollection, dim: int = 32) -> MuSeGNN:
+def muse_ablation(collection: GraphCollection, dim: int = 32, seed: int = 0) -> MuSeGNN:
     """MuSe-GNN trained on reconstruction alone (no similarity or contrastive loss)."""
-    return MuSeGNN(collection, dim=dim, losses={"recon": 1.0})
+    return MuSeGNN(collection, dim=dim, losses={"recon": 1.0}, seed=seed)
 
 
 def pca_embedding(collection: GraphCollection, dim: int = 32, seed: int = 0) -> ad.AnnData:

@@ -38,12 +38,14 @@ class GraphModel(nn.Module):
         ``{name or Loss instance: weight}``.
     group_by
         GeneGraph attributes whose values define an encoder sharing group.
+    seed
+        Seed of the initial weights.
     """
 
     def __init__(self, collection: GraphCollection, encoder: str | nn.Module = "muse",
                  decoder: str = "mlp", losses: Mapping[str | Loss, float] | None = None,
                  dim: int = 32, group_by: tuple[str, ...] = ("modality", "tissue"),
-                 encoder_options: Mapping[str, object] | None = None) -> None:
+                 encoder_options: Mapping[str, object] | None = None, seed: int = 0) -> None:
         super().__init__()
         unknown = set(group_by) - set(GROUP_KEYS)
         if unknown:
@@ -52,11 +54,15 @@ class GraphModel(nn.Module):
         in_feats = {g.dataset: int(g.graph.ndata["feat"].shape[1]) for g in collection}
         groups = {g.dataset: ":".join(str(getattr(g, key)) for key in group_by)
                   for g in collection}
-        self.encoder = (ENCODERS.get(encoder)(in_feats, groups, dim=dim,
-                                              **dict(encoder_options or {}))
-                        if isinstance(encoder, str) else encoder)
-        self.decoders = nn.ModuleList(DECODERS.get(decoder)(g.n_genes) for g in collection)
-        self.loss = WeightedSum(losses or {"recon": 1.0})
+        # Initial weights depend on the seed only, not on the global random state.
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            self.encoder = (ENCODERS.get(encoder)(in_feats, groups, dim=dim,
+                                                  **dict(encoder_options or {}))
+                            if isinstance(encoder, str) else encoder)
+            self.decoders = nn.ModuleList(DECODERS.get(decoder)(g.n_genes)
+                                          for g in collection)
+            self.loss = WeightedSum(losses or {"recon": 1.0})
         self.dim = dim
 
     def encode(self, collection: GraphCollection, k: int) -> Tensor:
