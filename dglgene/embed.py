@@ -1,0 +1,100 @@
+"""``dglgene embed``: .h5ad files -> gene graphs -> MuSe-GNN -> embeddings, metrics, plots.
+
+Everything is written into a temporary directory that replaces ``out`` only when the whole
+run succeeded, so a failed run leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import anndata as ad
+import pandas as pd
+
+from dglgene.atomic import atomic_path
+from dglgene.config import RunConfig
+from dglgene.data import GraphCollection, build_collection
+from dglgene.eval.embedding import annotate_embedding
+from dglgene.eval.metrics import METRICS, embedding_metrics, summarize_methods
+from dglgene.eval.plots import plot_training, plot_umap
+from dglgene.models import GAE, VGAE, MuSeGNN, muse_ablation, pca_embedding
+from dglgene.progress import progress
+from dglgene.train import fit
+
+# The comparison of MuSe-GNN's Table 1: trained methods get the same seeds and epochs.
+TRAINED_METHODS = {
+    "MuSe-GNN": lambda coll, seed: MuSeGNN(coll, seed=seed),
+    "MuSe-GNN (recon only)": lambda coll, seed: muse_ablation(coll, seed=seed),
+    "GAE": lambda coll, seed: GAE(coll, seed=seed),
+    "VGAE": lambda coll, seed: VGAE(coll, seed=seed),
+}
+
+
+def collection_metrics(emb: ad.AnnData, collection: GraphCollection, seed: int = 0
+                       ) -> dict[str, float]:
+    """The six MuSe-GNN metrics of an embedding of ``collection`` (rows in its order)."""
+    adjacency = {g.dataset: g.adjacency() for g in collection}
+    return embedding_metrics(emb.X, emb.obs["gene"].astype(str).to_numpy(),
+                             emb.obs["dataset"].astype(str).to_numpy(), adjacency, seed=seed)
+
+
+def train_muse(collection: GraphCollection, config: RunConfig, seed: int, device: str
+               ) -> tuple[MuSeGNN, pd.DataFrame]:
+    model = MuSeGNN(collection, **config.model)
+    history = fit(model, collection, seed=seed, device=device, **config.train)
+    return model, history
+
+
+def run_embed(inputs: Sequence[str | Path | ad.AnnData], out: str | Path, config: RunConfig,
+              seed: int = 0, device: str = "cpu") -> dict[str, float]:
+    """Build graphs, train MuSe-GNN, write embeddings, metrics and plots to ``out``."""
+    if len(inputs) < 2:
+        raise ValueError(f"MuSe-GNN needs at least two datasets, got {len(inputs)}; "
+                         "pass two or more .h5ad files")
+    collection = build_collection(inputs, config.recipe())
+    model, history = train_muse(collection, config, seed, device)
+    emb = annotate_embedding(model.embed(collection), seed=seed)
+    metrics = collection_metrics(emb, collection, seed)
+    with atomic_path(out, directory=True) as tmp:
+        emb.write_h5ad(tmp / "gene_embeddings.h5ad")
+        (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2))
+        history.to_csv(tmp / "training_history.csv", index=False)
+        plot_umap(emb, tmp / "umap.png")
+        plot_training(history, tmp / "training.png")
+    return metrics
+
+
+def compare_methods(collection: GraphCollection, seeds: Sequence[int] = (0, 1, 2),
+                    epochs: int = 100) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Table-1 comparison: every method on the same graphs, seeds and epoch budget.
+
+    Returns the per-seed table (method, seed, six metrics, avg_score, avg_rank; the last
+    two computed across methods within each seed) and its mean and standard deviation.
+    """
+    rows = []
+    for seed in progress(seeds, "seeds"):
+        per_method = {"PCA": pca_embedding(collection, seed=seed)}
+        for name, make in TRAINED_METHODS.items():
+            model = make(collection, seed)
+            fit(model, collection, epochs=epochs, seed=seed)
+            per_method[name] = model.embed(collection)
+        table = pd.DataFrame({name: collection_metrics(emb, collection, seed)
+                              for name, emb in per_method.items()}).T[list(METRICS)]
+        summary = summarize_methods(table)
+        summary["seed"] = seed
+        rows.append(summary)
+    per_seed = pd.concat(rows).rename_axis("method").reset_index()
+    stats = per_seed.drop(columns="seed").groupby("method", sort=False).agg(["mean", "std"])
+    return per_seed, stats
+
+
+def format_comparison(stats: pd.DataFrame) -> str:
+    """Markdown table of mean ± sd per method and metric."""
+    columns = list(dict.fromkeys(stats.columns.get_level_values(0)))
+    lines = ["| method | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for method, row in stats.iterrows():
+        cells = [f"{row[c, 'mean']:.3f} ± {row[c, 'std']:.3f}" for c in columns]
+        lines.append(f"| {method} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

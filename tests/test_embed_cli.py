@@ -1,0 +1,84 @@
+"""`dglgene embed`: outputs on success; one-line errors and nothing written on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from dglgene.datasets import simulate_collection
+from dglgene.eval.metrics import METRICS
+
+
+@pytest.fixture(scope="module")
+def h5ads(tmp_path_factory) -> list[str]:
+    folder = tmp_path_factory.mktemp("inputs")
+    sim = simulate_collection(n_datasets=2, n_modules=4, genes_per_module=15, n_background=60,
+                              cells=(150, 160), seed=2)
+    paths = []
+    for adata in sim.adatas:
+        path = folder / f"{adata.uns['dataset']}.h5ad"
+        adata.write_h5ad(path)
+        paths.append(str(path))
+    return paths
+
+
+def embed(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dglgene", "embed", *args],
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_embed_writes_embeddings_metrics_and_plots(h5ads, tmp_path) -> None:
+    config = tmp_path / "run.toml"
+    config.write_text('[graphs]\nn_components = 8\n[model]\ndim = 8\n[train]\nepochs = 3\n')
+    out = tmp_path / "out"
+    result = embed(*h5ads, "--out", str(out), "--config", str(config), "--epochs", "2")
+    assert result.returncode == 0, result.stderr
+    emb = ad.read_h5ad(out / "gene_embeddings.h5ad")
+    assert emb.n_vars == 8
+    assert {"gene", "dataset", "modality", "tissue", "cluster"} <= set(emb.obs.columns)
+    assert emb.obsm["X_umap"].shape == (emb.n_obs, 2)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics) == set(METRICS) and all(np.isfinite(list(metrics.values())))
+    for picture in ("umap.png", "training.png"):
+        assert (out / picture).read_bytes()[:4] == b"\x89PNG"
+    history = (out / "training_history.csv").read_text().splitlines()
+    assert len(history) == 1 + 2 * 2  # header + 2 epochs x 2 graphs: --epochs wins
+
+
+def failure(tmp_path: Path, *args: str) -> str:
+    out = tmp_path / "out"
+    result = embed(*args, "--out", str(out))
+    assert result.returncode != 0
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1 and "Traceback" not in message, message
+    return message
+
+
+def test_embed_bad_input(h5ads, tmp_path) -> None:
+    assert "at least two datasets" in failure(tmp_path, h5ads[0])
+    junk = tmp_path / "junk.h5ad"
+    junk.write_text("no")
+    assert "not a readable .h5ad" in failure(tmp_path, h5ads[0], str(junk))
+    stranger = ad.read_h5ad(h5ads[1])
+    stranger.var_names = [f"x_{g}" for g in stranger.var_names]
+    stranger.write_h5ad(tmp_path / "stranger.h5ad")
+    assert "no gene is shared" in failure(tmp_path, h5ads[0], str(tmp_path / "stranger.h5ad"))
+    logs = ad.read_h5ad(h5ads[1])
+    del logs.layers["counts"]
+    logs.X = sp.csr_matrix(np.log1p(logs.X.toarray()) + 0.5)
+    logs.write_h5ad(tmp_path / "logs.h5ad")
+    config = tmp_path / "cscore.toml"
+    config.write_text('[graphs]\nmethod = "cscore"\n')
+    assert "CS-CORE needs raw counts" in failure(tmp_path, h5ads[0], str(tmp_path / "logs.h5ad"),
+                                                 "--config", str(config))
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[train]\nepoch = 3\n")
+    assert "unknown key 'epoch'" in failure(tmp_path, *h5ads, "--config", str(bad))
