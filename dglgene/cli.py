@@ -52,7 +52,7 @@ def _embed(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from dglgene.demo import run_demo
 
-    run_demo(args.out, seed=args.seed)
+    run_demo(args.out, seed=args.seed, epochs=args.epochs)
     return 0
 
 
@@ -100,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the main job on the built-in datasets")
     demo.add_argument("--out", default="out/demo", help="output directory")
     demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--epochs", type=int, default=30, help="training epochs per method")
     demo.set_defaults(run=_demo)
     return parser
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import anndata as ad
+import numpy as np
 import pandas as pd
 
 from dglgene.atomic import atomic_path
@@ -67,27 +68,28 @@ def run_embed(inputs: Sequence[str | Path | ad.AnnData], out: str | Path, config
 
 
 def compare_methods(collection: GraphCollection, seeds: Sequence[int] = (0, 1, 2),
-                    epochs: int = 100) -> tuple[pd.DataFrame, pd.DataFrame]:
+                    epochs: int = 100) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Table-1 comparison: every method on the same graphs, seeds and epoch budget.
 
     Returns the per-seed table (method, seed, six metrics, avg_score, avg_rank; the last
-    two computed across methods within each seed) and its mean and standard deviation.
+    two computed across methods within each seed), its mean and standard deviation per
+    method, and ``{(method, seed): (embedding, history or None)}``.
     """
-    rows = []
+    rows, runs = [], {}
     for seed in progress(seeds, "seeds"):
-        per_method = {"PCA": pca_embedding(collection, seed=seed)}
+        runs["PCA", seed] = (pca_embedding(collection, seed=seed), None)
         for name, make in TRAINED_METHODS.items():
             model = make(collection, seed)
-            fit(model, collection, epochs=epochs, seed=seed)
-            per_method[name] = model.embed(collection)
-        table = pd.DataFrame({name: collection_metrics(emb, collection, seed)
-                              for name, emb in per_method.items()}).T[list(METRICS)]
+            history = fit(model, collection, epochs=epochs, seed=seed)
+            runs[name, seed] = (model.embed(collection), history)
+        table = pd.DataFrame({name: collection_metrics(runs[name, seed][0], collection, seed)
+                              for name in ["PCA", *TRAINED_METHODS]}).T[list(METRICS)]
         summary = summarize_methods(table)
         summary["seed"] = seed
         rows.append(summary)
     per_seed = pd.concat(rows).rename_axis("method").reset_index()
     stats = per_seed.drop(columns="seed").groupby("method", sort=False).agg(["mean", "std"])
-    return per_seed, stats
+    return per_seed, stats, runs
 
 
 def format_comparison(stats: pd.DataFrame) -> str:
@@ -95,6 +97,7 @@ def format_comparison(stats: pd.DataFrame) -> str:
     columns = list(dict.fromkeys(stats.columns.get_level_values(0)))
     lines = ["| method | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     for method, row in stats.iterrows():
-        cells = [f"{row[c, 'mean']:.3f} ± {row[c, 'std']:.3f}" for c in columns]
+        cells = [f"{row[c, 'mean']:.3f}" + ("" if np.isnan(row[c, "std"])
+                                              else f" ± {row[c, 'std']:.3f}") for c in columns]
         lines.append(f"| {method} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

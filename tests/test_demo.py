@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import json
+
+import anndata as ad
+import pytest
+
 from dglgene.data import GraphCollection
 from dglgene.demo import run_demo
 
 
-def test_demo_writes_collection_and_heatmap(tmp_path, capsys) -> None:
-    summary = run_demo(tmp_path / "demo")
+def test_demo_writes_everything_it_promises(tmp_path, capsys) -> None:
+    table = run_demo(tmp_path / "demo", epochs=2)  # the plumbing, not the quality
     printed = capsys.readouterr().out
-    assert "shared genes between datasets" in printed
-    assert (tmp_path / "demo" / "pair_overlaps.png").read_bytes()[:4] == b"\x89PNG"
-    loaded = GraphCollection.load(tmp_path / "demo" / "graphs")
-    assert list(summary["dataset"]) == [g.dataset for g in loaded]
+    assert "shared genes between datasets" in printed and "| MuSe-GNN |" in printed
+    out = tmp_path / "demo"
+    for picture in ("pair_overlaps.png", "umap.png", "training.png"):
+        assert (out / picture).read_bytes()[:4] == b"\x89PNG"
+    assert set(table.index) == {"PCA", "MuSe-GNN", "MuSe-GNN (recon only)", "GAE", "VGAE"}
+    assert table["avg_score"].between(0, 1).all()
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["MuSe-GNN"]["edge_auc"] == pytest.approx(table.loc["MuSe-GNN", "edge_auc"])
+    emb = ad.read_h5ad(out / "gene_embeddings.h5ad")
+    assert {"cluster", "dataset", "gene"} <= set(emb.obs.columns) and "X_umap" in emb.obsm
+    loaded = GraphCollection.load(out / "graphs")
+    assert emb.n_obs == sum(g.n_genes for g in loaded)
     assert {g.modality for g in loaded} == {"rna", "atac", "spatial"}
     # the simulated datasets use real symbols, so they share genes with every real one
     overlaps = loaded.overlaps()

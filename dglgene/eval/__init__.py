@@ -1,5 +1,20 @@
-"""Evaluation: metrics and plots."""
+"""Evaluation: MuSe-GNN's embedding metrics, embedding annotation and plots."""
 
-from dglgene.eval.plots import plot_pair_overlaps
+from dglgene.eval.embedding import annotate_embedding
+from dglgene.eval.metrics import (
+    METRICS,
+    common_gene_asw,
+    common_gene_ratio,
+    edge_auc,
+    embedding_metrics,
+    graph_connectivity,
+    ilisi,
+    neighbour_overlap,
+    summarize_methods,
+)
+from dglgene.eval.plots import plot_pair_overlaps, plot_training, plot_umap
 
-__all__ = ["plot_pair_overlaps"]
+__all__ = ["METRICS", "annotate_embedding", "common_gene_asw", "common_gene_ratio",
+           "edge_auc", "embedding_metrics", "graph_connectivity", "ilisi",
+           "neighbour_overlap", "plot_pair_overlaps", "plot_training", "plot_umap",
+           "summarize_methods"]
