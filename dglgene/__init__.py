@@ -1,5 +1,10 @@
-"""dglgene: a DGL-based engine with a C++ core for learning gene representations."""
+"""dglgene: a DGL-based engine with a C++ core for learning gene representations.
 
+Subpackages load on first use (``dg.data``, ``dg.models``, ...), so ``import dglgene``
+and the command line start fast.
+"""
+
+import importlib
 import os
 
 # DGL asks for a backend on first import and writes ~/.dgl otherwise.
@@ -7,6 +12,11 @@ os.environ.setdefault("DGLBACKEND", "pytorch")
 
 __version__ = "0.1.0"
 
-from dglgene import ops
+SUBPACKAGES = ("data", "datasets", "eval", "losses", "models", "nn", "ops", "train")
+__all__ = ["__version__", *SUBPACKAGES]
 
-__all__ = ["__version__", "ops"]
+
+def __getattr__(name: str) -> object:
+    if name in SUBPACKAGES:
+        return importlib.import_module(f"dglgene.{name}")
+    raise AttributeError(f"module 'dglgene' has no attribute {name!r}")
