@@ -1,9 +1,10 @@
 """DGL layers (PyTorch modules) in the style of ``dgl.nn.pytorch``, encoders and decoders."""
 
+from dglgene.nn.attentive_pooling import AttentivePooling, MeanPooling
 from dglgene.nn.decoders import DECODERS, InnerProductDecoder, MLPDecoder
 from dglgene.nn.encoders import ENCODERS, GCNEncoder, MuSeEncoder, SharedBlock
 from dglgene.nn.graph_norm import GraphNorm
 from dglgene.nn.graph_transformer_conv import GraphTransformerConv
 
-__all__ = ["DECODERS", "ENCODERS", "GCNEncoder", "GraphNorm", "GraphTransformerConv",
+__all__ = ["DECODERS", "ENCODERS", "AttentivePooling", "MeanPooling", "GCNEncoder", "GraphNorm", "GraphTransformerConv",
            "InnerProductDecoder", "MLPDecoder", "MuSeEncoder", "SharedBlock"]
