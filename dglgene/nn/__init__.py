@@ -6,5 +6,16 @@ from dglgene.nn.encoders import ENCODERS, GCNEncoder, MuSeEncoder, SharedBlock
 from dglgene.nn.graph_norm import GraphNorm
 from dglgene.nn.graph_transformer_conv import GraphTransformerConv
 
-__all__ = ["DECODERS", "ENCODERS", "AttentivePooling", "MeanPooling", "GCNEncoder", "GraphNorm", "GraphTransformerConv",
-           "InnerProductDecoder", "MLPDecoder", "MuSeEncoder", "SharedBlock"]
+__all__ = [
+           "DECODERS",
+           "ENCODERS",
+           "AttentivePooling",
+           "GCNEncoder",
+           "GraphNorm",
+           "GraphTransformerConv",
+           "InnerProductDecoder",
+           "MLPDecoder",
+           "MeanPooling",
+           "MuSeEncoder",
+           "SharedBlock",
+]
