@@ -1,6 +1,7 @@
 """Data layer: AnnData -> GeneGraph / GraphCollection (see :mod:`dglgene.data.build`)."""
 
 from dglgene.data.anndata_input import DatasetMeta, dataset_meta, expression_matrix, read_h5ad
+from dglgene.data.beeline import GRNData, read_beeline, read_split, write_beeline, write_split
 from dglgene.data.build import (
     Expression,
     GraphRecipe,
@@ -15,15 +16,42 @@ from dglgene.data.build import (
 from dglgene.data.coexpression import cscore, edges_from_pvalues, pearson
 from dglgene.data.collection import GraphCollection
 from dglgene.data.gene_graph import GeneGraph
+from dglgene.data.grn_splits import held_out_tf_split, transductive_split
 from dglgene.data.normalization import pearson_residuals, residual_variance
 from dglgene.data.qc import QualityControl, quality_control
 from dglgene.data.spatial import smooth_spots, sparkx_pvalues, spatial_neighbors
 
 __all__ = [
-    "DatasetMeta", "Expression", "GeneGraph", "GraphCollection", "GraphRecipe",
-    "QualityControl", "build_collection", "build_gene_graph", "coexpression", "cscore",
-    "dataset_meta", "edges_from_pvalues", "expression_matrix", "expression_values",
-    "node_features", "pearson", "pearson_residuals", "prepare_expression", "quality_control",
-    "read_h5ad", "residual_variance", "select_genes", "smooth_spots", "sparkx_pvalues",
+    "DatasetMeta",
+    "Expression",
+    "GRNData",
+    "GeneGraph",
+    "GraphCollection",
+    "GraphRecipe",
+    "QualityControl",
+    "build_collection",
+    "build_gene_graph",
+    "coexpression",
+    "cscore",
+    "dataset_meta",
+    "edges_from_pvalues",
+    "expression_matrix",
+    "expression_values",
+    "held_out_tf_split",
+    "node_features",
+    "pearson",
+    "pearson_residuals",
+    "prepare_expression",
+    "quality_control",
+    "read_beeline",
+    "read_h5ad",
+    "read_split",
+    "residual_variance",
+    "select_genes",
+    "smooth_spots",
+    "sparkx_pvalues",
     "spatial_neighbors",
+    "transductive_split",
+    "write_beeline",
+    "write_split",
 ]

@@ -1,5 +1,6 @@
 """Built-in datasets: real human single-cell sets (offline) and simulators."""
 
+from dglgene.datasets.beeline import load_beeline_mdc
 from dglgene.datasets.real import (
     SOURCES,
     load_celltypist_sample,
@@ -12,7 +13,7 @@ from dglgene.datasets.real import (
 from dglgene.datasets.simulated import SimulatedCollection, simulate_collection
 
 __all__ = [
-    "SOURCES", "SimulatedCollection", "load_celltypist_sample", "load_hnscc",
+    "SOURCES", "SimulatedCollection", "load_beeline_mdc", "load_celltypist_sample", "load_hnscc",
     "load_oligodendroglioma", "load_pbmc68k_reduced", "load_wu2020", "real_human",
     "simulate_collection",
 ]

@@ -2,7 +2,8 @@
 
 from dglgene.models.baselines import GAE, VGAE, muse_ablation, pca_embedding
 from dglgene.models.graph_model import GraphModel, embedding_frame
+from dglgene.models.grn_baselines import genie3_scores, pearson_scores, per_tf_prior
 from dglgene.models.muse_gnn import MuSeGNN
 
-__all__ = ["GAE", "VGAE", "GraphModel", "MuSeGNN", "embedding_frame", "muse_ablation",
-           "pca_embedding"]
+__all__ = ["GAE", "VGAE", "GraphModel", "MuSeGNN", "embedding_frame", "genie3_scores",
+           "muse_ablation", "pca_embedding", "pearson_scores", "per_tf_prior"]

@@ -1,0 +1,229 @@
+"""GRN splits: no leakage, held-out TFs really held out, documented class ratios, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dglgene.data.beeline import GRNData, read_split
+from dglgene.data.grn_splits import (
+    GENELINK_FILES,
+    SPLITS,
+    candidate_pairs,
+    check_splits,
+    held_out_tf_split,
+    split_counts,
+    transductive_split,
+    write_genelink_splits,
+)
+from dglgene.datasets.beeline import load_beeline_mdc
+
+RATIOS = (0.67, 0.10, 0.23)
+
+
+@st.composite
+def networks(draw) -> GRNData:
+    """Small random GRNs: 4-16 genes, 1-5 TFs, random edges, a random candidate list."""
+    n_genes = draw(st.integers(4, 16))
+    genes = [f"g{i}" for i in range(n_genes)]
+    n_tfs = draw(st.integers(1, min(5, n_genes - 1)))
+    tfs = genes[:n_tfs]
+    edges = draw(st.sets(st.tuples(st.integers(0, n_tfs - 1), st.integers(0, n_genes - 1))
+                         .filter(lambda e: e[0] != e[1]), min_size=1, max_size=40))
+    target_mask = draw(st.lists(st.booleans(), min_size=n_genes, max_size=n_genes))
+    targets = [g for g, keep in zip(genes, target_mask) if keep] or genes
+    expr = pd.DataFrame(np.arange(n_genes * 3, dtype=float).reshape(n_genes, 3), index=genes,
+                        columns=["a", "b", "c"])
+    net = pd.DataFrame(sorted(edges), columns=["tf", "target"]).map(lambda i: genes[i])
+    return GRNData(expr, net, tfs=tfs, targets=targets, name="h")
+
+
+def pair_set(df: pd.DataFrame, label: int | None = None) -> set[tuple[int, int]]:
+    if label is not None:
+        df = df[df["label"] == label]
+    return set(zip(df["tf"].tolist(), df["target"].tolist()))
+
+
+def known_edges(grn: GRNData) -> set[tuple[int, int]]:
+    tf, target = grn.edge_index()
+    return set(zip(tf.tolist(), target.tolist()))
+
+
+def assert_no_leakage(grn: GRNData, parts: dict[str, pd.DataFrame]) -> None:
+    check_splits(parts)  # no pair twice
+    sets = [pair_set(parts[s]) for s in SPLITS]
+    assert sum(map(len, sets)) == sum(len(parts[s]) for s in SPLITS)  # no duplicate rows
+    assert not (sets[0] & sets[1]) and not (sets[0] & sets[2]) and not (sets[1] & sets[2])
+    known = known_edges(grn)
+    train_pos = pair_set(parts["train"], 1)
+    for name in ("val", "test"):
+        assert not train_pos & pair_set(parts[name], 0), f"train positive as {name} negative"
+    for name in SPLITS:
+        assert pair_set(parts[name], 1) <= known
+        assert not pair_set(parts[name], 0) & known  # a negative is never a known edge
+        assert parts[name].dtypes.tolist() == [np.int64] * 3
+        assert list(parts[name].columns) == ["tf", "target", "label"]
+
+
+# ---------------------------------------------------------------- split_counts
+
+def test_split_counts_follow_genelink_floors():
+    rng = np.random.default_rng(0)
+    assert split_counts(100, RATIOS, rng) == (67, 10, 23)
+    assert split_counts(118, RATIOS, rng) == (79, 11, 28)  # int(79.06), int(90.86) - 79
+    assert split_counts(10, RATIOS, rng) == (6, 1, 3)
+    assert split_counts(3, RATIOS, rng) == (1, 1, 1)  # GENELink: (2, 0, 1)
+    assert split_counts(2, RATIOS, rng) == (1, 0, 1)
+    assert split_counts(0, RATIOS, rng) == (0, 0, 0)
+    ones = {split_counts(1, RATIOS, rng) for _ in range(50)}
+    assert ones == {(1, 0, 0), (0, 0, 1)}  # train or test, as GENELink's p_val = 0.5
+    assert split_counts(1, (0.9, 0.1, 0.0), rng) == (1, 0, 0)
+    assert split_counts(29, (0.71, 0.0, 0.29), rng) == (20, 0, 9)  # no float drop to 19
+
+
+@given(n=st.integers(0, 3000), train=st.floats(0.05, 0.9), val=st.floats(0.0, 0.3))
+def test_split_counts_sum_and_bounds(n, train, val):
+    val = min(val, 1 - train)
+    ratios = (train, val, 1 - train - val)
+    counts = split_counts(n, ratios, np.random.default_rng(0))
+    assert sum(counts) == n and min(counts) >= 0
+    active = sum(r > 0 for r in ratios)
+    if n >= active:
+        for c, r in zip(counts, ratios):
+            assert (c > 0) == (r > 0)
+            assert abs(c - n * r) <= 2 + active  # floors, plus the at-least-one fix
+
+
+# ---------------------------------------------------------------- transductive
+
+@given(grn=networks(), seed=st.integers(0, 3), negatives=st.sampled_from(["hard", "balanced"]))
+def test_transductive_never_leaks(grn, seed, negatives):
+    parts = transductive_split(grn, seed=seed, negatives=negatives)
+    assert_no_leakage(grn, parts)
+    # every known edge is used exactly once
+    assert set().union(*(pair_set(parts[s], 1) for s in SPLITS)) == known_edges(grn)
+
+
+@given(grn=networks(), seed=st.integers(0, 3))
+def test_transductive_hard_uses_every_candidate_with_documented_counts(grn, seed):
+    parts = transductive_split(grn, seed=seed)
+    every = set().union(*(pair_set(parts[s]) for s in SPLITS))
+    rng = np.random.default_rng(0)
+    for tf, (pos, neg) in candidate_pairs(grn).items():
+        assert every >= {(tf, int(t)) for t in np.append(pos, neg)}
+        for label, pool in ((1, pos), (0, neg)):
+            counts = tuple(int(((parts[s].tf == tf) & (parts[s].label == label)).sum())
+                           for s in SPLITS)
+            if len(pool) == 1:
+                assert counts in {(1, 0, 0), (0, 0, 1)}
+            else:
+                assert counts == split_counts(len(pool), RATIOS, rng)
+    # TFs without a known target take no part, and self-pairs never occur
+    for s in SPLITS:
+        assert set(parts[s].tf) <= set(candidate_pairs(grn))
+        assert not (parts[s].tf == parts[s].target).any()
+
+
+@given(grn=networks(), seed=st.integers(0, 3))
+def test_balanced_has_one_negative_per_positive(grn, seed):
+    parts = transductive_split(grn, seed=seed, negatives="balanced")
+    hard = transductive_split(grn, seed=seed, negatives="hard")
+    for s in SPLITS:
+        df = parts[s]
+        for _tf, group in df.groupby("tf"):
+            n_pos, n_neg = int(group.label.sum()), int((group.label == 0).sum())
+            assert n_neg <= n_pos
+        # the balanced negatives are a subset of the hard split's part: same partition
+        assert pair_set(df, 0) <= pair_set(hard[s], 0)
+
+
+def test_transductive_real_data_ratios():
+    grn = load_beeline_mdc("specific")
+    parts = transductive_split(grn, seed=0)
+    assert_no_leakage(grn, parts)
+    sizes = np.array([len(parts[s]) for s in SPLITS])
+    n_pairs = 20 * 820  # 20 TFs with edges x (821 candidates - the TF itself)
+    assert sizes.sum() == n_pairs
+    np.testing.assert_allclose(sizes / n_pairs, RATIOS, atol=0.02)
+    positives = [int(parts[s].label.sum()) for s in SPLITS]
+    assert sum(positives) == 756
+    for s in SPLITS:
+        # hard negatives: each split keeps the data's positive rate, 756 / 16,400
+        assert abs(parts[s].label.mean() - 756 / n_pairs) < 0.01
+        assert parts[s].tf.nunique() == 20  # every TF in every split
+
+
+def test_transductive_is_deterministic():
+    grn = load_beeline_mdc("specific")
+    a, b = transductive_split(grn, seed=3), transductive_split(grn, seed=3)
+    c = transductive_split(grn, seed=4)
+    for s in SPLITS:
+        pd.testing.assert_frame_equal(a[s], b[s])
+    assert not a["test"].equals(c["test"])
+
+
+def test_bad_arguments():
+    grn = load_beeline_mdc("specific")
+    with pytest.raises(ValueError, match="summing to 1"):
+        transductive_split(grn, ratios=(0.5, 0.1, 0.1))
+    with pytest.raises(ValueError, match="negatives must be"):
+        transductive_split(grn, negatives="random")
+    with pytest.raises(ValueError, match="cannot hold out"):
+        held_out_tf_split(grn, n_test_tfs=19)
+    with pytest.raises(ValueError, match="val_by"):
+        held_out_tf_split(grn, val_by="cell")
+
+
+# ---------------------------------------------------------------- held-out TFs
+
+def split_tfs(parts):
+    return [set(parts[s].tf.tolist()) for s in SPLITS]
+
+
+@given(grn=networks(), seed=st.integers(0, 3), val_by=st.sampled_from(["tf", "pair"]))
+def test_held_out_tfs_never_train(grn, seed, val_by):
+    n_tfs = len(candidate_pairs(grn))
+    if n_tfs < 3:
+        with pytest.raises(ValueError, match="cannot hold out"):
+            held_out_tf_split(grn, seed=seed, n_test_tfs=1, val_by="tf", val_fraction=0.5)
+        return
+    parts = held_out_tf_split(grn, seed=seed, n_test_tfs=1, val_by=val_by, val_fraction=0.3)
+    assert_no_leakage(grn, parts)
+    train, val, test = split_tfs(parts)
+    assert len(test) == 1 and not test & (train | val)
+    if val_by == "tf":
+        assert len(val) >= 1 and not val & train
+    # the test TF's pairs are all there: every positive and hard negative
+    (tf,) = test
+    pos, neg = candidate_pairs(grn)[tf]
+    assert pair_set(parts["test"]) == {(tf, int(t)) for t in np.append(pos, neg)}
+
+
+def test_held_out_tf_real_data():
+    grn = load_beeline_mdc("specific")
+    parts = held_out_tf_split(grn, seed=0, n_test_tfs=5)
+    assert_no_leakage(grn, parts)
+    train, val, test = split_tfs(parts)
+    assert len(test) == 5 and len(val) == 2 and len(train) == 13  # round(0.1 * 15) = 2
+    assert not test & (train | val) and not val & train
+    assert all(len(parts[s]) == 820 * n for s, n in zip(SPLITS, (13, 2, 5)))
+    again = held_out_tf_split(grn, seed=0, n_test_tfs=5)
+    pd.testing.assert_frame_equal(parts["test"], again["test"])
+    assert split_tfs(held_out_tf_split(grn, seed=1, n_test_tfs=5))[2] != test
+    # a fraction of the TFs; validation pairs from the training TFs
+    frac = held_out_tf_split(grn, seed=0, n_test_tfs=0.25, val_by="pair")
+    train, val, test = split_tfs(frac)
+    assert len(test) == 5 and val <= train and not test & train
+
+
+def test_genelink_files_round_trip(tmp_path):
+    grn = load_beeline_mdc("specific")
+    parts = transductive_split(grn, seed=0)
+    write_genelink_splits(parts, tmp_path)
+    for s in SPLITS:
+        path = tmp_path / GENELINK_FILES[s]
+        assert path.read_text().startswith(",TF,Target,Label\n0,")
+        pd.testing.assert_frame_equal(read_split(path, grn), parts[s])
