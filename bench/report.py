@@ -122,6 +122,33 @@ def graphs_section(groups: dict[str, list[Bench]]) -> list[str]:
     return out
 
 
+def layer_section(groups: dict[str, list[Bench]]) -> list[str]:
+    """GraphTransformerConv forward + backward, DGL fused ops against plain PyTorch."""
+    by_impl = {b["extra_info"]["impl"]: b for b in groups.get("layer", [])}
+    if {"dgl", "torch"} - set(by_impl):
+        return []
+    info = by_impl["dgl"]["extra_info"]
+    rows = [[impl, f"{seconds(by_impl[impl]) * 1e3:.0f}"] for impl in ("dgl", "torch")]
+    ratio = seconds(by_impl["torch"]) / seconds(by_impl["dgl"])
+    return [f"### GraphTransformerConv, forward + backward ({info['n_nodes']:,} nodes, "
+            f"{info['n_edges']:,} edges, {info['heads']} heads x {info['out_feats']})", "",
+            table(["implementation", "median ms"], rows), "",
+            f"DGL fused ops are {ratio:.1f}x faster than plain PyTorch in this run."]
+
+
+def performer_section(groups: dict[str, list[Bench]]) -> list[str]:
+    """Throughput of the scBERT-compatible encoder."""
+    benches = groups.get("performer", [])
+    if not benches:
+        return []
+    rows = [[b["extra_info"]["size"], f"{b['extra_info']['config']['dim']}",
+             f"{b['extra_info']['config']['depth']}", f"{b['extra_info']['genes']}",
+             f"{b['extra_info']['cells']}", f"{b['extra_info']['cells'] / seconds(b):.2f}"]
+            for b in benches]
+    return ["### scBERT-compatible Performer encoder throughput", "",
+            table(["size", "dim", "depth", "genes", "cells", "cells / s (median)"], rows)]
+
+
 def render(data: dict[str, Any]) -> str:
     groups: dict[str, list[Bench]] = {}
     for b in data["benchmarks"]:
@@ -138,6 +165,8 @@ def render(data: dict[str, Any]) -> str:
     sections.append(scale_section(groups, "scale-genes", "n_genes",
                                   "C++ kernel vs genes per graph (82 graphs)"))
     sections.append(graphs_section(groups))
+    sections.append(layer_section(groups))
+    sections.append(performer_section(groups))
     return "\n\n".join("\n".join(s) for s in sections if s)
 
 
