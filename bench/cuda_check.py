@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
+from workloads import make_collection  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,28 +31,6 @@ def build_cuda_module() -> None:
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-build-isolation", "--no-deps",
                     "-e", str(ROOT)], env={**os.environ, "DGLGENE_CUDA": "1"}, check=True)
     importlib.invalidate_caches()
-
-
-def make_workload(n_graphs: int, n_genes: int, vocab: int, density: float, seed: int) -> tuple:
-    """Random symmetric graphs with self-loops; each graph takes 20-60 % of its genes from
-    a shared core so that pairs have many common genes (as real data sets do)."""
-    rng = np.random.default_rng(seed)
-    genes = rng.permutation(vocab)
-    core, rest = genes[:n_genes], genes[n_genes:]
-    indptrs, indices, gene_ids = [], [], []
-    for _ in range(n_graphs):
-        n_core = int(rng.uniform(0.2, 0.6) * n_genes)
-        ids = np.concatenate([rng.choice(core, n_core, replace=False),
-                              rng.choice(rest, n_genes - n_core, replace=False)])
-        upper = np.triu(rng.random((n_genes, n_genes)) < density, k=1)
-        adjacency = upper | upper.T | np.eye(n_genes, dtype=bool)
-        rows, cols = np.nonzero(adjacency)
-        indptr = np.zeros(n_genes + 1, np.int64)
-        np.cumsum(np.bincount(rows, minlength=n_genes), out=indptr[1:])
-        indptrs.append(indptr)
-        indices.append(cols.astype(np.int64))
-        gene_ids.append(rng.permutation(ids).astype(np.int64))
-    return indptrs, indices, gene_ids
 
 
 def mismatches(a: object, b: object) -> list[str]:
@@ -99,7 +77,7 @@ def main() -> int:
         print("dglgene._C_cuda is built but sees no CUDA device", file=sys.stderr)
         return 2
 
-    coll = make_workload(args.graphs, args.genes, args.vocab, args.density, args.seed)
+    coll = make_collection(args.graphs, args.genes, args.vocab, args.density, args.seed)
     cpp = pair_overlaps(*coll, seed=args.seed, backend="cpp")
     cuda = pair_overlaps(*coll, seed=args.seed, backend="cuda")
     edges = sum(len(x) for x in coll[1])

@@ -11,36 +11,16 @@ import importlib.util
 
 import numpy as np
 import pytest
-from graph_strategies import collections, csr_from_edges
+from graph_strategies import assert_identical, collections, columns, graph
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dglgene.ops import PairOverlaps, pair_overlaps
+from dglgene.ops import pair_overlaps
 from dglgene.ops.pair_overlaps import cuda_device_count
 
 BUILT = importlib.util.find_spec("dglgene._C_cuda") is not None
 SEEDS = st.integers(0, 2**64 - 1)
 CHUNK = 256  # threads per block in csrc/cuda/pair_overlaps.cu: genes are walked in chunks
-
-
-def assert_identical(a: PairOverlaps, b: PairOverlaps) -> None:
-    """Same arrays, dtypes and bytes (so also the same float bits of the weights)."""
-    named = {"pairs": (a.pairs, b.pairs)}
-    for key in ("common_offsets", "diff_i_offsets", "diff_j_offsets"):
-        named[key] = (getattr(a, key), getattr(b, key))
-    named.update({key: (a.arrays[key], b.arrays[key]) for key in a.arrays})
-    for key, (x, y) in named.items():
-        assert x.dtype == y.dtype, key
-        np.testing.assert_array_equal(x, y, err_msg=key)
-        assert x.tobytes() == y.tobytes(), key
-
-
-def graph(n: int, edges: list[tuple[int, int]], ids: list[int]) -> tuple:
-    return (*csr_from_edges(n, edges), np.array(ids, dtype=np.int64))
-
-
-def columns(*graphs: tuple) -> list[list[np.ndarray]]:
-    return [list(column) for column in zip(*graphs)]
 
 
 def random_collection(sizes: list[int], vocab: int, density: float, seed: int) -> list:

@@ -7,24 +7,16 @@ import re
 
 import numpy as np
 import pytest
-from graph_strategies import collections, csr_from_edges
+from graph_strategies import assert_identical, collections, columns, csr_from_edges
 from hypothesis import given
 from hypothesis import strategies as st
 from scipy.stats import chisquare
 
 import dglgene
-from dglgene.ops import PairOverlaps, pair_overlaps
+from dglgene.ops import pair_overlaps
 from dglgene.ops.pair_overlaps import available_backends
 
 SEEDS = st.integers(0, 2**64 - 1)
-
-
-def assert_same(a: PairOverlaps, b: PairOverlaps) -> None:
-    np.testing.assert_array_equal(a.pairs, b.pairs)
-    for (i, j, x), (_, _, y) in zip(a, b):
-        for field, u, v in zip(x._fields, x, y):
-            assert u.dtype == v.dtype, field
-            np.testing.assert_array_equal(u, v, err_msg=f"pair ({i}, {j}) {field}")
 
 
 def neighbour_genes(indptr: np.ndarray, indices: np.ndarray, ids: np.ndarray, u: int) -> set:
@@ -38,15 +30,15 @@ def test_native_module_is_built() -> None:
 
 @given(collections(), SEEDS)
 def test_cpp_equals_reference(coll, seed) -> None:
-    assert_same(pair_overlaps(*coll, seed=seed, backend="cpp"),
+    assert_identical(pair_overlaps(*coll, seed=seed, backend="cpp"),
                 pair_overlaps(*coll, seed=seed, backend="reference"))
 
 
 @given(collections(max_graphs=4, max_genes=30), SEEDS)
 def test_same_draw_for_any_thread_count(coll, seed) -> None:
     one = pair_overlaps(*coll, seed=seed, backend="cpp", num_threads=1)
-    assert_same(one, pair_overlaps(*coll, seed=seed, backend="cpp", num_threads=2))
-    assert_same(one, pair_overlaps(*coll, seed=seed, backend="cpp", num_threads=5))
+    assert_identical(one, pair_overlaps(*coll, seed=seed, backend="cpp", num_threads=2))
+    assert_identical(one, pair_overlaps(*coll, seed=seed, backend="cpp", num_threads=5))
 
 
 @given(collections(), SEEDS)
@@ -125,7 +117,7 @@ def star_against_strangers(n_leaves: int, n_strangers: int):
     graphs = [(*csr_from_edges(n_leaves + 1, hub_edges), np.arange(n_leaves + 1))]
     for t in range(n_strangers):
         graphs.append((*csr_from_edges(1, []), np.array([10_000 + t])))
-    return [list(column) for column in zip(*graphs)]
+    return columns(*graphs)
 
 
 def test_neighbour_draw_is_uniform_and_seeded() -> None:
@@ -134,7 +126,7 @@ def test_neighbour_draw_is_uniform_and_seeded() -> None:
     for seed in range(50):  # 40 pairs x 50 seeds = 2000 draws for the hub
         out = pair_overlaps(*coll, seed=seed)
         draws += [out.get(0, t).diff_i_neighbor[0] for t in range(1, 41)]
-        assert_same(out, pair_overlaps(*coll, seed=seed))
+        assert_identical(out, pair_overlaps(*coll, seed=seed))
     counts = np.bincount(draws, minlength=9)
     assert counts[0] == 0  # the hub never draws itself while it has other neighbours
     assert chisquare(counts[1:]).pvalue > 1e-3
@@ -147,7 +139,7 @@ def test_edge_cases_by_hand() -> None:
     # genes 5-6 linked with self-loops, plus a duplicate edge 6 -> 5
     linked = (np.array([0, 2, 5, 5]), np.array([0, 1, 0, 1, 0]), np.array([7, 6, 5]))
     disjoint = (np.array([0, 1]), np.array([0]), np.array([99]))
-    out = pair_overlaps(*(list(c) for c in zip(empty, isolated, linked, disjoint)))
+    out = pair_overlaps(*columns(empty, isolated, linked, disjoint))
     assert len(out) == 6
     p = out.get(0, 1)
     assert len(p.common_i) == 0 and p.diff_j.tolist() == [0, 1, 2]
@@ -161,7 +153,7 @@ def test_edge_cases_by_hand() -> None:
     assert p.diff_j_neighbor.tolist() == [0]  # only a self-loop: itself
     swapped = out.get(3, 2)
     assert swapped.diff_i.tolist() == [0] and swapped.diff_j.tolist() == [0, 1, 2]
-    single = pair_overlaps(*(list(c) for c in zip(linked)))
+    single = pair_overlaps(*columns(linked))
     assert len(single) == 0 and single.pairs.shape == (0, 2)
 
 
@@ -169,7 +161,7 @@ def test_jaccard_by_hand() -> None:
     # graph 0: gene 1 ~ {1, 2, 3}; graph 1: gene 1 ~ {1, 3, 4}  ->  |{1,3}| / |{1,2,3,4}|
     g0 = (np.array([0, 3, 3, 3]), np.array([0, 1, 2]), np.array([1, 2, 3]))
     g1 = (np.array([0, 3, 3, 3]), np.array([0, 2, 1]), np.array([1, 4, 3]))
-    p = pair_overlaps(*(list(c) for c in zip(g0, g1))).get(0, 1)
+    p = pair_overlaps(*columns(g0, g1)).get(0, 1)
     assert p.common_i.tolist() == [0, 2] and p.common_j.tolist() == [0, 2]
     assert p.weights.tolist() == [0.5, 0.0]
 
