@@ -1,0 +1,82 @@
+r"""scTransNet: a foundation model's gene representations fused with a GNN over the known GRN.
+
+.. math::
+    x_g = [\,r_g \,\Vert\, z_g\,], \qquad s(t, g) = \mathrm{head}(x, t, g),
+
+where :math:`r_g` is the gene's pooled transformer representation
+(:class:`~dglgene.nn.gene_representation.PooledEncodings` or a precomputed
+:class:`~dglgene.nn.gene_representation.FixedEmbedding`), :math:`z_g` the output of a GNN
+(:mod:`dglgene.nn.grn_gnn`) over the training edges with the genes' expression profiles
+as node features, and the head the directional
+:class:`~dglgene.nn.link_head.DirectionalLinkHead`. Either part may be left out:
+``gene_repr=None`` is GENELink (GNN only), ``gnn=None`` the "no GNN" ablation.
+
+Example
+-------
+>>> import torch
+>>> from dglgene.nn.grn_gnn import known_grn_graph
+>>> from dglgene.nn.gene_representation import PooledEncodings
+>>> expr = torch.randn(6, 20)                        # genes x cells
+>>> model = ScTransNet(expr, PooledEncodings(torch.randn(20, 6, 8)), gnn="gat")
+>>> graph = known_grn_graph(6, torch.tensor([0, 1]), torch.tensor([2, 3]))
+>>> model(graph, torch.tensor([0, 1]), torch.tensor([4, 5])).shape
+torch.Size([2])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import dgl
+import torch
+from torch import Tensor, nn
+
+from dglgene.losses.base import LOSSES, Loss
+from dglgene.nn.gene_representation import standardise
+from dglgene.nn.grn_gnn import GRN_GNNS
+from dglgene.nn.link_head import DirectionalLinkHead
+
+__all__ = ["ScTransNet"]
+
+
+class ScTransNet(nn.Module):
+    """Fusion of gene representations and a GRN GNN, scored by a directional head.
+
+    ``expression``: genes x cells, the GNN's node features (standardised per gene);
+    ``gene_repr``: a module returning genes x d (or None); ``gnn``: a registered name in
+    :data:`~dglgene.nn.grn_gnn.GRN_GNNS` (``"gat"``, ``"gcn"``) or None; ``loss``: a
+    registered link loss name or a :class:`~dglgene.losses.base.Loss`.
+    """
+
+    def __init__(self, expression: Tensor, gene_repr: nn.Module | None = None,
+                 gnn: str | None = "gat", head_hidden: Sequence[int] = (256, 64),
+                 dropout: float = 0.1, loss: str | Loss = "link") -> None:
+        super().__init__()
+        if gene_repr is None and gnn is None:
+            raise ValueError("ScTransNet needs a gene representation, a GNN or both")
+        features = standardise(torch.as_tensor(expression, dtype=torch.float32).T).T
+        self.register_buffer("features", features, persistent=False)
+        self.gene_repr = gene_repr
+        self.gnn = GRN_GNNS.get(gnn)(features.shape[1], dropout=dropout) if gnn else None
+        width = (gene_repr.out_feats if gene_repr is not None else 0) + \
+            (self.gnn.out_feats if self.gnn is not None else 0)
+        self.head = DirectionalLinkHead(width, head_hidden, dropout=dropout)
+        self.loss = LOSSES.get(loss)() if isinstance(loss, str) else loss
+
+    @property
+    def n_genes(self) -> int:
+        return self.features.shape[0]
+
+    def gene_features(self, graph: dgl.DGLGraph | None) -> Tensor:
+        """The fused representation :math:`x` (genes x width)."""
+        parts = []
+        if self.gene_repr is not None:
+            parts.append(self.gene_repr())
+        if self.gnn is not None:
+            if graph is None:
+                raise ValueError("this model has a GNN: pass the known-GRN graph")
+            parts.append(self.gnn(graph, self.features))
+        return torch.cat(parts, dim=1)
+
+    def forward(self, graph: dgl.DGLGraph | None, tf: Tensor, target: Tensor) -> Tensor:
+        return self.head(self.gene_features(graph), tf, target)

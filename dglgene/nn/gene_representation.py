@@ -1,0 +1,124 @@
+r"""Gene representations from a single-cell foundation model, for scTransNet's fusion.
+
+:class:`PooledEncodings` holds a frozen encoder's last-layer encodings
+:math:`h_{gc}` (cells x genes x dim, computed once by :func:`scbert_cell_encodings`) and
+pools them over cells into one vector per gene with a learned
+:class:`~dglgene.nn.attentive_pooling.AttentivePooling` (or ``MeanPooling``, the
+ablation). The pooling is trained with the GRN loss: each training step pools a random
+subset of ``cells_per_step`` cells (so memory and time per step stay bounded); in
+evaluation all cells are pooled, streamed in chunks.
+
+:class:`FixedEmbedding` is the encoder for precomputed gene embeddings of any other
+foundation model (genes x d, see :func:`dglgene.data.gene_embeddings.read_gene_embeddings`).
+
+Both return genes x dim, column-standardised so that their scale does not dominate the
+GNN's representation in the concatenation.
+
+Example
+-------
+>>> import torch
+>>> rep = PooledEncodings(torch.randn(50, 7, 4), pooling="attentive", cells_per_step=16)
+>>> rep().shape, rep.eval()().shape
+(torch.Size([7, 4]), torch.Size([7, 4]))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor, nn
+
+from dglgene.nn.attentive_pooling import AttentivePooling, MeanPooling
+from dglgene.nn.performer import ScBertEncoder, expression_to_tokens, iter_encodings, match_genes
+
+__all__ = ["FixedEmbedding", "PooledEncodings", "scbert_cell_encodings", "standardise"]
+
+POOLINGS = ("attentive", "mean")
+
+
+def standardise(x: Tensor) -> Tensor:
+    """Zero mean, unit variance per column (constant columns stay zero)."""
+    centred = x - x.mean(0)
+    return centred / centred.std(0, unbiased=False).clamp_min(1e-6)
+
+
+class PooledEncodings(nn.Module):
+    """Learned pooling over cells of fixed per-cell gene encodings (cells x genes x dim)."""
+
+    def __init__(self, encodings: Tensor, pooling: str = "attentive", cells_per_step: int = 64,
+                 chunk_cells: int = 64) -> None:
+        super().__init__()
+        if encodings.ndim != 3 or encodings.shape[0] == 0:
+            raise ValueError("encodings must be a non-empty cells x genes x dim tensor")
+        if pooling not in POOLINGS:
+            raise ValueError(f"unknown pooling {pooling!r}; choose one of {', '.join(POOLINGS)}")
+        # A buffer, not a parameter: frozen, and left out of the state dict (it is data).
+        self.register_buffer("encodings", encodings.float(), persistent=False)
+        self.pool = AttentivePooling(encodings.shape[-1]) if pooling == "attentive" \
+            else MeanPooling()
+        self.cells_per_step, self.chunk_cells = cells_per_step, chunk_cells
+        self.out_feats = encodings.shape[-1]
+
+    def forward(self) -> Tensor:
+        h = self.encodings
+        if self.training and h.shape[0] > self.cells_per_step:
+            pick = torch.randperm(h.shape[0], device=h.device)[:self.cells_per_step]
+            return standardise(self.pool(h[pick]))
+        return standardise(self.pool.pool_chunks(h.split(self.chunk_cells)))
+
+
+class FixedEmbedding(nn.Module):
+    """Precomputed gene embeddings (genes x d), frozen."""
+
+    def __init__(self, embedding: Tensor | np.ndarray) -> None:
+        super().__init__()
+        embedding = torch.as_tensor(np.asarray(embedding, dtype=np.float32))
+        if embedding.ndim != 2 or not torch.isfinite(embedding).all():
+            raise ValueError("gene embeddings must be a finite genes x d matrix")
+        self.register_buffer("embedding", standardise(embedding), persistent=False)
+        self.out_feats = embedding.shape[1]
+
+    def forward(self) -> Tensor:
+        return self.embedding
+
+
+def scbert_cell_encodings(model: ScBertEncoder, expression: pd.DataFrame,
+                          model_genes: Sequence[str], max_cells: int | None = 512,
+                          batch_size: int = 8, seed: int = 0) -> Tensor:
+    """Last-layer encodings (cells x genes x dim) of ``expression``'s genes by ``model``.
+
+    ``expression``: genes x cells. Integer values are taken as counts (normalised as scBERT
+    does); other values as already log-normalised, binned directly. Every cell is fed with
+    all of the model's genes in the model's order (genes the dataset lacks are token 0, as
+    scBERT was trained); the encodings of the dataset's genes are kept, zeros for genes the
+    model does not know. At most ``max_cells`` cells (drawn with ``seed``) are encoded.
+    Raises ValueError when no gene matches.
+    """
+    index, report = match_genes(list(expression.index), list(model_genes))
+    if report.n_matched == 0:
+        raise ValueError(f"none of the {report.n_dataset} genes is in the encoder's gene list "
+                         "(different species or gene identifiers?); use --encoder none or "
+                         "another checkpoint")
+    values = expression.to_numpy(np.float32).T  # cells x genes
+    if max_cells is not None and values.shape[0] > max_cells:
+        pick = np.sort(np.random.default_rng(seed).choice(values.shape[0], max_cells,
+                                                          replace=False))
+        values = values[pick]
+    ok = index >= 0
+    ordered = np.zeros((values.shape[0], len(model_genes)), dtype=np.float32)
+    ordered[:, index[ok]] = values[:, ok]
+    is_counts = bool(np.all(values == np.round(values)))
+    tokens = expression_to_tokens(ordered, normalize=is_counts)
+    if tokens.shape[1] < model.max_seq_len:  # scBERT's trailing position(s)
+        pad = tokens.new_zeros(tokens.shape[0], model.max_seq_len - tokens.shape[1])
+        tokens = torch.cat([tokens, pad], dim=1)
+    keep = torch.as_tensor(index[ok])
+    out = torch.zeros(values.shape[0], len(index), model.config["dim"])
+    start = 0
+    for chunk in iter_encodings(model.eval(), tokens, batch_size):
+        out[start:start + len(chunk), torch.as_tensor(np.flatnonzero(ok))] = chunk[:, keep]
+        start += len(chunk)
+    return out
