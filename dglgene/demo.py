@@ -17,10 +17,11 @@ import pandas as pd
 
 from dglgene.data import GraphCollection, build_collection
 from dglgene.datasets import real_human, simulate_collection
-from dglgene.embed import compare_methods, format_comparison
+from dglgene.embed import compare_methods
 from dglgene.eval import plot_pair_overlaps
 from dglgene.eval.embedding import annotate_embedding
 from dglgene.eval.plots import pair_overlap_matrices, plot_training, plot_umap
+from dglgene.eval.tables import format_comparison
 
 
 def demo_collection(seed: int = 0, n_components: int | None = 64) -> GraphCollection:

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import anndata as ad
-import numpy as np
 import pandas as pd
 
 from dglgene.atomic import atomic_path
@@ -90,14 +89,3 @@ def compare_methods(collection: GraphCollection, seeds: Sequence[int] = (0, 1, 2
     per_seed = pd.concat(rows).rename_axis("method").reset_index()
     stats = per_seed.drop(columns="seed").groupby("method", sort=False).agg(["mean", "std"])
     return per_seed, stats, runs
-
-
-def format_comparison(stats: pd.DataFrame) -> str:
-    """Markdown table of mean ± sd per method and metric."""
-    columns = list(dict.fromkeys(stats.columns.get_level_values(0)))
-    lines = ["| method | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
-    for method, row in stats.iterrows():
-        cells = [f"{row[c, 'mean']:.3f}" + ("" if np.isnan(row[c, "std"])
-                                              else f" ± {row[c, 'std']:.3f}") for c in columns]
-        lines.append(f"| {method} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)

@@ -89,3 +89,42 @@ def plot_pair_overlaps(collection: GraphCollection, path: str | Path, seed: int 
         fig.colorbar(image, ax=ax, shrink=0.7)
     fig.tight_layout()
     return save_figure(fig, path)
+
+
+def plot_pr_curves(labels: np.ndarray, scores: dict[str, np.ndarray], path: str | Path,
+                   title: str = "") -> Path:
+    """Precision-recall curves of several scorers on the same labelled pairs."""
+    from sklearn.metrics import average_precision_score, precision_recall_curve
+
+    fig = Figure(figsize=(6, 5))
+    ax = fig.subplots()
+    for name, s in scores.items():
+        precision, recall, _ = precision_recall_curve(labels, s)
+        ax.plot(recall, precision, label=f"{name} (AUPRC {average_precision_score(labels, s):.3f})")
+    ax.axhline(float(np.mean(labels)), color="grey", linestyle=":", label="random (positive rate)")
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.set_title(title or "precision-recall on the test pairs")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def plot_link_training(history: pd.DataFrame, path: str | Path) -> Path:
+    """Training and validation loss per epoch, validation score, and the epoch kept."""
+    fig = Figure(figsize=(7, 4))
+    ax = fig.subplots()
+    ax.plot(history["epoch"], history["loss"], label="train loss")
+    ax.plot(history["epoch"], history["val_loss"], label="validation loss")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("BCE")
+    score = ax.twinx()
+    score.plot(history["epoch"], history["val_score"], color="C2", label="validation score")
+    score.set_ylabel("validation score (early stopping)")
+    if "best_epoch" in history.attrs:
+        ax.axvline(history.attrs["best_epoch"], color="grey", linestyle=":", label="kept epoch")
+    ax.legend(loc="upper left", fontsize=7)
+    score.legend(loc="upper right", fontsize=7)
+    ax.set_title("scTransNet training")
+    fig.tight_layout()
+    return save_figure(fig, path)

@@ -90,8 +90,9 @@ def scbert_cell_encodings(model: ScBertEncoder, expression: pd.DataFrame,
                           batch_size: int = 8, seed: int = 0) -> Tensor:
     """Last-layer encodings (cells x genes x dim) of ``expression``'s genes by ``model``.
 
-    ``expression``: genes x cells. Integer values are taken as counts (normalised as scBERT
-    does); other values as already log-normalised, binned directly. Every cell is fed with
+    ``expression``: genes x cells, tokenised as scBERT's preprocessing does (normalised to
+    1e4 per cell, log2(1 + x), binned), also when the values are not counts, so that the
+    tokens match :func:`~dglgene.train.pretrain.pretrain_scbert`'s. Every cell is fed with
     all of the model's genes in the model's order (genes the dataset lacks are token 0, as
     scBERT was trained); the encodings of the dataset's genes are kept, zeros for genes the
     model does not know. At most ``max_cells`` cells (drawn with ``seed``) are encoded.
@@ -110,8 +111,7 @@ def scbert_cell_encodings(model: ScBertEncoder, expression: pd.DataFrame,
     ok = index >= 0
     ordered = np.zeros((values.shape[0], len(model_genes)), dtype=np.float32)
     ordered[:, index[ok]] = values[:, ok]
-    is_counts = bool(np.all(values == np.round(values)))
-    tokens = expression_to_tokens(ordered, normalize=is_counts)
+    tokens = expression_to_tokens(ordered)
     if tokens.shape[1] < model.max_seq_len:  # scBERT's trailing position(s)
         pad = tokens.new_zeros(tokens.shape[0], model.max_seq_len - tokens.shape[1])
         tokens = torch.cat([tokens, pad], dim=1)

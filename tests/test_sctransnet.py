@@ -1,0 +1,251 @@
+"""scTransNet's parts: GRN graph, GAT/GCN, link head, gene representations, link loss, training."""
+
+from __future__ import annotations
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dglgene.data.gene_embeddings import read_gene_embeddings
+from dglgene.eval.grn_metrics import auroc
+from dglgene.losses import LOSSES
+from dglgene.losses.link_bce import LinkBatch, LinkBCE
+from dglgene.models.sctransnet import ScTransNet
+from dglgene.nn.attentive_pooling import AttentivePooling
+from dglgene.nn.gene_representation import (
+    FixedEmbedding,
+    PooledEncodings,
+    scbert_cell_encodings,
+    standardise,
+)
+from dglgene.nn.grn_gnn import GATEncoder, GCNLinkEncoder, known_grn_graph
+from dglgene.nn.link_head import DirectionalLinkHead
+from dglgene.nn.performer import ScBertEncoder, expression_to_tokens
+from dglgene.train.fit_links import fit_links, score_pairs, training_graph
+
+
+def test_known_grn_graph_is_undirected_with_one_self_loop_per_gene():
+    tf, target = torch.tensor([0, 0, 2, 0, 3]), torch.tensor([1, 2, 1, 1, 3])  # dup + self
+    graph = known_grn_graph(5, tf, target)
+    edges = set(zip(*(t.tolist() for t in graph.edges())))
+    expected = {(0, 1), (1, 0), (0, 2), (2, 0), (2, 1), (1, 2)} | {(i, i) for i in range(5)}
+    assert edges == expected
+    assert graph.num_edges() == len(expected)  # no duplicate edges
+
+
+@pytest.mark.parametrize("make", [lambda f: GATEncoder(f, dropout=0.0),
+                                  lambda f: GCNLinkEncoder(f, dropout=0.0)])
+def test_gnn_output_of_a_gene_depends_only_on_its_two_hop_neighbourhood(make):
+    torch.manual_seed(0)
+    # path 0-1-2-3-4-5: gene 0's two-layer receptive field is {0, 1, 2}
+    graph = known_grn_graph(6, torch.tensor([0, 1, 2, 3, 4]), torch.tensor([1, 2, 3, 4, 5]))
+    gnn = make(8).eval()
+    x = torch.randn(6, 8)
+    far, near = x.clone(), x.clone()
+    far[3:] += 5.0
+    near[2] += 5.0
+    z = gnn(graph, x)
+    assert torch.allclose(gnn(graph, far)[0], z[0], atol=1e-6)
+    assert not torch.allclose(gnn(graph, near)[0], z[0], atol=1e-3)
+
+
+def test_gat_shapes_follow_genelink_heads():
+    gat = GATEncoder(10)
+    assert [layer._num_heads for layer in gat.layers] == [3, 3]
+    assert gat.layers[1].fc.in_features == 3 * 128  # first layer concatenates its heads
+    assert gat.out_feats == 64
+
+
+def test_link_head_scores_a_pair_from_its_two_genes_only_and_is_directional():
+    torch.manual_seed(0)
+    head = DirectionalLinkHead(5, dropout=0.0).eval()
+    x = torch.randn(6, 5)
+    tf, target = torch.tensor([0, 2]), torch.tensor([1, 3])
+    s = head(x, tf, target)
+    y = x.clone()
+    y[4:] = torch.randn(2, 5)  # genes in no pair
+    assert torch.allclose(head(y, tf, target), s)
+    assert not torch.allclose(head(x, target, tf), s)  # (t, g) and (g, t) differ
+
+
+def test_link_head_score_is_pair_mlp_plus_dot_product():
+    torch.manual_seed(1)
+    head = DirectionalLinkHead(4, dropout=0.0).eval()
+    x = torch.randn(3, 4)
+    u, v = head.tf_mlp(x)[[0]], head.target_mlp(x)[[2]]
+    expected = head.pair_mlp(torch.cat([u, v], 1)).squeeze(-1) + (u * v).sum(-1)
+    assert torch.allclose(head(x, torch.tensor([0]), torch.tensor([2])), expected)
+
+
+def _bce(logits, labels, w):
+    p = torch.sigmoid(logits.double())
+    return -(w * labels * torch.log(p) + (1 - labels) * torch.log(1 - p)).mean()
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.floats(-8, 8), st.integers(0, 1)), min_size=1, max_size=40),
+       st.floats(0.5, 10), st.randoms(use_true_random=False))
+def test_link_bce_is_the_weighted_bce_and_order_free(pairs, weight, rnd):
+    logits = torch.tensor([p[0] for p in pairs])
+    labels = torch.tensor([float(p[1]) for p in pairs])
+    loss = LinkBCE(pos_weight=weight)(LinkBatch(logits, labels))
+    assert loss >= 0
+    assert torch.isclose(loss.double(), _bce(logits, labels.double(), weight), rtol=1e-4,
+                         atol=1e-6)
+    order = list(range(len(pairs)))
+    rnd.shuffle(order)
+    shuffled = LinkBCE(pos_weight=weight)(LinkBatch(logits[order], labels[order]))
+    assert torch.isclose(shuffled, loss, rtol=1e-5, atol=1e-7)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(0, 1), min_size=1, max_size=30), st.floats(0.1, 5))
+def test_link_bce_falls_as_logits_move_towards_the_labels(labels, step):
+    y = torch.tensor(labels, dtype=torch.float32)
+    toward = (2 * y - 1) * step
+    base = LinkBCE()(LinkBatch(torch.zeros_like(y), y))
+    assert LinkBCE()(LinkBatch(toward, y)) < base
+    assert LinkBCE()(LinkBatch(-toward, y)) > base
+    assert torch.isclose(base, torch.tensor(np.log(2), dtype=torch.float32))
+
+
+def test_link_loss_is_registered():
+    assert LOSSES.get("link") is LinkBCE
+
+
+def test_pooled_encodings_pool_all_cells_in_eval_and_a_subset_in_training():
+    torch.manual_seed(0)
+    h = torch.randn(40, 5, 3)
+    rep = PooledEncodings(h, pooling="attentive", cells_per_step=10, chunk_cells=7).eval()
+    assert torch.allclose(rep(), standardise(rep.pool(h)), atol=1e-5)
+    mean = PooledEncodings(h, pooling="mean").eval()
+    assert torch.allclose(mean(), standardise(h.mean(0)), atol=1e-5)
+    rep.train()
+    torch.manual_seed(3)
+    sub = rep()
+    torch.manual_seed(3)
+    pick = torch.randperm(40)[:10]
+    assert torch.allclose(sub, standardise(rep.pool(h[pick])), atol=1e-5)
+
+
+def test_pooled_encodings_learn_through_the_attention_only():
+    rep = PooledEncodings(torch.randn(12, 4, 3))
+    assert isinstance(rep.pool, AttentivePooling)
+    assert {n for n, _ in rep.named_parameters()} == {"pool.project.weight", "pool.project.bias",
+                                                     "pool.score.weight"}
+    assert "encodings" not in rep.state_dict()  # data, not weights
+    with pytest.raises(ValueError, match="unknown pooling"):
+        PooledEncodings(torch.randn(2, 2, 2), pooling="max")
+
+
+def test_scbert_cell_encodings_place_each_gene_at_its_checkpoint_position():
+    torch.manual_seed(0)
+    model_genes = ["G0", "G1", "G2", "G3", "G4"]
+    model = ScBertEncoder(dim=8, depth=1, heads=2, dim_head=4, max_seq_len=6).eval()
+    rng = np.random.default_rng(0)
+    counts = rng.poisson(3.0, size=(4, 3)).astype(float)  # genes x cells
+    expression = pd.DataFrame(counts, index=["G3", "X", "G0", "G4"])  # X unknown
+    out = scbert_cell_encodings(model, expression, model_genes, batch_size=2)
+    ordered = np.zeros((3, 5))
+    ordered[:, [3, 0, 4]] = counts[[0, 2, 3]].T
+    tokens = expression_to_tokens(ordered)
+    tokens = torch.cat([tokens, tokens.new_zeros(3, 1)], 1)
+    with torch.no_grad():
+        direct = model(tokens, return_encodings=True)
+    assert out.shape == (3, 4, 8)
+    assert torch.allclose(out[:, 0], direct[:, 3], atol=1e-5)
+    assert torch.allclose(out[:, 2], direct[:, 0], atol=1e-5)
+    assert torch.all(out[:, 1] == 0)  # unknown gene
+    with pytest.raises(ValueError, match="none of the"):
+        scbert_cell_encodings(model, expression.set_axis(["a", "b", "c", "d"]), model_genes)
+
+
+def test_fixed_embedding_is_standardised_and_frozen():
+    emb = FixedEmbedding(np.arange(12.0).reshape(4, 3) ** 2)
+    z = emb()
+    assert torch.allclose(z.mean(0), torch.zeros(3), atol=1e-6)
+    assert torch.allclose(z.std(0, unbiased=False), torch.ones(3), atol=1e-5)
+    assert not list(emb.parameters())
+    with pytest.raises(ValueError, match="finite"):
+        FixedEmbedding(np.array([[np.nan, 1.0]]))
+
+
+def test_read_gene_embeddings_matches_h5ad_rows_by_name(tmp_path):
+    emb = ad.AnnData(np.arange(6, dtype=np.float32).reshape(3, 2))
+    emb.obs_names = ["B", "C", "A"]
+    emb.write_h5ad(tmp_path / "e.h5ad")
+    matrix, report = read_gene_embeddings(tmp_path / "e.h5ad", ["A", "B", "Z"])
+    assert matrix.tolist() == [[4.0, 5.0], [0.0, 1.0], [0.0, 0.0]]
+    assert "2/3" in report
+    np.save(tmp_path / "e.npy", np.ones((2, 2)))
+    with pytest.raises(ValueError, match="one row per expression gene"):
+        read_gene_embeddings(tmp_path / "e.npy", ["A", "B", "Z"])
+    (tmp_path / "e.txt").write_text("x")
+    with pytest.raises(ValueError, match="unknown embedding format"):
+        read_gene_embeddings(tmp_path / "e.txt", ["A"])
+    with pytest.raises(ValueError, match="none of the 1 genes"):
+        read_gene_embeddings(tmp_path / "e.h5ad", ["Q"])
+
+
+def _planted_links(seed=0, n_genes=30, n_cells=40):
+    """Genes 0-4 are TFs; an edge exists iff the TF's and the target's hidden factor agree."""
+    rng = np.random.default_rng(seed)
+    factor = rng.integers(0, 2, n_genes)
+    expression = rng.normal(size=(n_genes, n_cells)) + 3 * factor[:, None] * np.linspace(
+        -1, 1, n_cells)
+    rows = [(t, g, int(factor[t] == factor[g])) for t in range(5) for g in range(5, n_genes)]
+    pairs = pd.DataFrame(rows, columns=["tf", "target", "label"])
+    order = rng.permutation(len(pairs))
+    cut = [0, len(pairs) // 2, 3 * len(pairs) // 4, len(pairs)]
+    return expression, {k: pairs.iloc[order[a:b]].reset_index(drop=True)
+                        for k, a, b in zip(["train", "val", "test"], cut[:-1], cut[1:])}
+
+
+def test_fit_links_learns_a_planted_rule_and_keeps_the_best_validation_epoch():
+    expression, splits = _planted_links()
+    torch.manual_seed(0)
+    model = ScTransNet(torch.tensor(expression, dtype=torch.float32),
+                       FixedEmbedding(expression), gnn="gat", dropout=0.0)
+    history = fit_links(model, splits["train"], splits["val"], epochs=40, patience=40,
+                        val_metric=auroc)
+    best = history.attrs["best_epoch"]
+    assert history["val_score"].iloc[best] == history["val_score"].max()
+    graph = training_graph(model.n_genes, splits["train"])
+    val = score_pairs(model, graph, splits["val"])
+    assert np.isclose(auroc(splits["val"]["label"], val), history["val_score"].iloc[best])
+    assert auroc(splits["test"]["label"], score_pairs(model, graph, splits["test"])) > 0.8
+
+
+def test_fit_links_is_deterministic_for_a_seed():
+    expression, splits = _planted_links(1)
+
+    def run():
+        torch.manual_seed(0)
+        model = ScTransNet(torch.tensor(expression, dtype=torch.float32), None, gnn="gcn")
+        fit_links(model, splits["train"], splits["val"], epochs=5, seed=3)
+        return score_pairs(model, training_graph(30, splits["train"]), splits["test"])
+
+    assert np.array_equal(run(), run())
+
+
+def test_training_graph_holds_training_positives_only():
+    train = pd.DataFrame({"tf": [0, 0, 1], "target": [2, 3, 2], "label": [1, 0, 1]})
+    graph = training_graph(4, train)
+    edges = set(zip(*(t.tolist() for t in graph.edges())))
+    assert edges == {(0, 2), (2, 0), (1, 2), (2, 1)} | {(i, i) for i in range(4)}
+
+
+def test_fit_links_rejects_unlabelled_or_one_class_training():
+    expression, splits = _planted_links()
+    model = ScTransNet(torch.tensor(expression, dtype=torch.float32), None)
+    with pytest.raises(ValueError, match="no Label column"):
+        fit_links(model, splits["train"].drop(columns="label"), splits["val"], epochs=1)
+    with pytest.raises(ValueError, match="both positive and negative"):
+        fit_links(model, splits["train"].assign(label=1), splits["val"], epochs=1)
+    with pytest.raises(ValueError, match="needs a gene representation, a GNN or both"):
+        ScTransNet(torch.zeros(3, 3), None, gnn=None)
+
