@@ -61,7 +61,7 @@ class GRNSettings:
     epochs: int = 100
     patience: int = 20
     lr: float = 3e-3
-    batch_size: int = 1024
+    batch_size: int = 4096
     max_cells: int | None = 512
     pretrain_epochs: int = 10
     pretrain_config: Mapping[str, int] = field(default_factory=lambda: dict(SMALL_SCBERT_CONFIG))

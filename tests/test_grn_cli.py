@@ -1,0 +1,163 @@
+"""`dglgene grn`: outputs on a BEELINE folder; one-line errors and nothing written on bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from dglgene.data.beeline import read_beeline, read_split, write_beeline
+from dglgene.data.grn_splits import transductive_split, write_genelink_splits
+from dglgene.datasets import simulate_sergio_grn
+from dglgene.nn.performer import ScBertEncoder, save_scbert_checkpoint
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("grn") / "sergio"
+    write_beeline(simulate_sergio_grn(n_tfs=8, n_targets=40, n_cells=90, seed=1), folder)
+    return folder
+
+
+def grn(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dglgene", "grn", *map(str, args)],
+                          capture_output=True, text=True, timeout=600)
+
+
+def one_line_error(result: subprocess.CompletedProcess, *words: str) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("dglgene: error:"), result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def test_grn_writes_predictions_metrics_and_plots(data_dir, tmp_path) -> None:
+    out = tmp_path / "out"
+    result = grn(data_dir, "--out", out, "--encoder", "none", "--epochs", "5")
+    assert result.returncode == 0, result.stderr
+    data = read_beeline(data_dir)
+    test = transductive_split(data, seed=0)["test"]  # the default split, made again
+    predictions = pd.read_csv(out / "predictions.csv")
+    assert list(predictions.columns) == ["tf", "target", "score", "label"]
+    genes = np.asarray(data.genes)
+    assert predictions["tf"].tolist() == genes[test["tf"]].tolist()
+    assert predictions["target"].tolist() == genes[test["target"]].tolist()
+    assert predictions["label"].tolist() == test["label"].tolist()
+    assert predictions["score"].between(0, 1).all()
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics["methods"]) == {"scTransNet", "per-TF prior", "Pearson |r|", "GENIE3"}
+    assert metrics["methods"]["scTransNet"]["n_pos"] == int(test["label"].sum())
+    for png in ("pr_curves.png", "training.png"):
+        assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_given_split_without_test_labels_gives_predictions_only(data_dir, tmp_path) -> None:
+    splits = transductive_split(read_beeline(data_dir), seed=3)
+    splits["test"] = splits["test"].drop(columns="label")
+    write_genelink_splits(splits, tmp_path / "splits")
+    out = tmp_path / "out"
+    result = grn(data_dir, "--out", out, "--split-dir", tmp_path / "splits", "--encoder", "none",
+                 "--gnn", "gcn", "--epochs", "3")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["predictions.csv", "training.png",
+                                                     "training_history.csv"]
+    predictions = pd.read_csv(out / "predictions.csv")
+    assert list(predictions.columns) == ["tf", "target", "score"]
+    assert len(predictions) == len(read_split(tmp_path / "splits" / "Test_set.csv"))
+
+
+def test_precomputed_and_checkpoint_encoders(data_dir, tmp_path) -> None:
+    genes = read_beeline(data_dir).genes
+    emb = ad.AnnData(np.random.default_rng(0).normal(size=(len(genes), 6)).astype(np.float32))
+    emb.obs_names = genes[::-1]  # matched by name, not by position
+    emb.write_h5ad(tmp_path / "emb.h5ad")
+    result = grn(data_dir, "--out", tmp_path / "a", "--encoder",
+                 f"precomputed:{tmp_path / 'emb.h5ad'}", "--epochs", "3")
+    assert result.returncode == 0, result.stderr
+    assert f"{len(genes)}/{len(genes)} genes found" in result.stdout
+
+    torch.manual_seed(0)
+    model = ScBertEncoder(dim=8, depth=1, heads=2, dim_head=4, max_seq_len=len(genes) + 1)
+    save_scbert_checkpoint(model, tmp_path / "tiny.pth", genes=genes)
+    result = grn(data_dir, "--out", tmp_path / "b", "--checkpoint", tmp_path / "tiny.pth",
+                 "--epochs", "3", "--pooling", "mean")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "b" / "metrics.json").is_file()
+
+
+def _copy(data_dir: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(data_dir, tmp_path / "copy"))
+
+
+def test_missing_file(data_dir, tmp_path) -> None:
+    broken = _copy(data_dir, tmp_path)
+    (broken / "BL--network.csv").unlink()
+    result = grn(broken, "--out", tmp_path / "out", "--encoder", "none")
+    one_line_error(result, "BL--network.csv")
+    assert not (tmp_path / "out").exists()
+
+
+def test_split_index_out_of_range(data_dir, tmp_path) -> None:
+    splits = transductive_split(read_beeline(data_dir), seed=0)
+    write_genelink_splits(splits, tmp_path / "splits")
+    test = pd.read_csv(tmp_path / "splits" / "Test_set.csv", index_col=0)
+    test.loc[0, "Target"] = 10_000
+    test.to_csv(tmp_path / "splits" / "Test_set.csv")
+    result = grn(data_dir, "--out", tmp_path / "out", "--split-dir", tmp_path / "splits",
+                 "--encoder", "none")
+    one_line_error(result, "Test_set.csv", "outside")
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_gene_in_split(data_dir, tmp_path) -> None:
+    data = read_beeline(data_dir)
+    write_genelink_splits(transductive_split(data, seed=0), tmp_path / "splits")
+    train = pd.read_csv(tmp_path / "splits" / "Train_set.csv", index_col=0)
+    train["TF"] = np.asarray(data.genes)[train["TF"]]  # names are accepted too
+    train.loc[0, "TF"] = "NOT_A_GENE"
+    train.to_csv(tmp_path / "splits" / "Train_set.csv")
+    result = grn(data_dir, "--out", tmp_path / "out", "--split-dir", tmp_path / "splits",
+                 "--encoder", "none")
+    one_line_error(result, "unknown genes", "NOT_A_GENE")
+    assert not (tmp_path / "out").exists()
+
+
+def test_network_without_a_tf_in_the_expression(data_dir, tmp_path) -> None:
+    broken = _copy(data_dir, tmp_path)
+    net = pd.read_csv(broken / "BL--network.csv")
+    net["Gene1"] = "FAKE_TF"
+    net.to_csv(broken / "BL--network.csv", index=False)
+    result = grn(broken, "--out", tmp_path / "out", "--encoder", "none")
+    one_line_error(result, "none of its 1 TFs")
+    assert not (tmp_path / "out").exists()
+
+
+def test_nan_expression(data_dir, tmp_path) -> None:
+    broken = _copy(data_dir, tmp_path)
+    expr = pd.read_csv(broken / "BL--ExpressionData.csv", index_col=0)
+    expr.iloc[2, 3] = np.nan
+    expr.to_csv(broken / "BL--ExpressionData.csv")
+    result = grn(broken, "--out", tmp_path / "out", "--encoder", "none")
+    one_line_error(result, "NaN")
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_encoder_and_checkpoint(data_dir, tmp_path) -> None:
+    one_line_error(grn(data_dir, "--out", tmp_path / "o", "--encoder", "bert"), "unknown encoder")
+    one_line_error(grn(data_dir, "--out", tmp_path / "o", "--checkpoint", tmp_path / "no.pth"),
+                   "does not exist")
+    torch.save({"model_state_dict": ScBertEncoder(dim=8, depth=1, heads=2, dim_head=4,
+                                                  max_seq_len=10).state_dict()},
+               tmp_path / "nogenes.pth")
+    one_line_error(grn(data_dir, "--out", tmp_path / "o", "--checkpoint",
+                       tmp_path / "nogenes.pth"), "no gene list")
+    assert not (tmp_path / "o").exists()
