@@ -1,6 +1,7 @@
-"""Built-in datasets: real human single-cell sets (offline) and simulators."""
+"""Built-in datasets: real human single-cell sets (offline), GRN benchmarks and simulators."""
 
 from dglgene.datasets.beeline import load_beeline_mdc
+from dglgene.datasets.collectri import load_collectri_benchmark
 from dglgene.datasets.real import (
     SOURCES,
     load_celltypist_sample,
@@ -10,10 +11,11 @@ from dglgene.datasets.real import (
     load_wu2020,
     real_human,
 )
+from dglgene.datasets.sergio import SergioNoise, simulate_sergio_grn
 from dglgene.datasets.simulated import SimulatedCollection, simulate_collection
 
 __all__ = [
-    "SOURCES", "SimulatedCollection", "load_beeline_mdc", "load_celltypist_sample", "load_hnscc",
-    "load_oligodendroglioma", "load_pbmc68k_reduced", "load_wu2020", "real_human",
-    "simulate_collection",
+    "SOURCES", "SergioNoise", "SimulatedCollection", "load_beeline_mdc", "load_celltypist_sample",
+    "load_collectri_benchmark", "load_hnscc", "load_oligodendroglioma", "load_pbmc68k_reduced",
+    "load_wu2020", "real_human", "simulate_collection", "simulate_sergio_grn",
 ]
