@@ -35,6 +35,12 @@ Tokens (:func:`expression_to_tokens`): scBERT's ``preprocess.py`` runs scanpy's
 ``CLASS - 2 = 5`` to 5 and call ``.long()`` (truncation), and append one token 0 at the end
 (hence 16,906 + 1 positions). Token 6 (``CLASS - 1``) is the mask token.
 
+Checkpoints (:func:`save_scbert_checkpoint`) are scBERT's ``{"model_state_dict": ...}`` plus
+our ``config`` and, optionally, ``genes`` (the gene of each position; :func:`checkpoint_genes`
+reads it back); :func:`load_scbert_checkpoint` ignores keys it does not need, so it reads
+scBERT's files and ours alike. Masked-value pre-training lives in
+:mod:`dglgene.train.pretrain`.
+
 Example
 -------
 >>> import numpy as np, torch
@@ -64,6 +70,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from dglgene.atomic import atomic_path
+
 __all__ = [
     "SCBERT_BIN_NUM",
     "SCBERT_CONFIG",
@@ -71,6 +79,7 @@ __all__ = [
     "SCBERT_N_GENES",
     "GeneMatchReport",
     "ScBertEncoder",
+    "checkpoint_genes",
     "encode_cells",
     "expression_to_tokens",
     "favor_features",
@@ -541,6 +550,16 @@ def _infer_config(sd: Mapping[str, Tensor]) -> dict[str, Any]:
     return config
 
 
+def _torch_load(path: str | os.PathLike, map_location: str | torch.device) -> Any:
+    try:  # weights_only: a checkpoint file is data, not code to run
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise ValueError(f"cannot load {os.fspath(path)!r} with weights_only=True "
+                         f"({first}); if you trust it, torch.load it yourself and pass "
+                         "the dict") from None
+
+
 def load_scbert_checkpoint(checkpoint: str | os.PathLike | Mapping[str, Any], *,
                            map_location: str | torch.device = "cpu",
                            **config: Any) -> ScBertEncoder:
@@ -555,13 +574,7 @@ def load_scbert_checkpoint(checkpoint: str | os.PathLike | Mapping[str, Any], *,
     unexpected or wrongly shaped key.
     """
     if not isinstance(checkpoint, Mapping):
-        try:  # weights_only: a checkpoint file is data, not code to run
-            checkpoint = torch.load(checkpoint, map_location=map_location, weights_only=True)
-        except pickle.UnpicklingError as err:
-            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            raise ValueError(f"cannot load {os.fspath(checkpoint)!r} with weights_only=True "
-                             f"({first}); if you trust it, torch.load it yourself and pass "
-                             "the dict") from None
+        checkpoint = _torch_load(checkpoint, map_location)
     sd = _state_dict_of(checkpoint)
     stored = checkpoint.get("config") if isinstance(checkpoint.get("config"), Mapping) else {}
     settings = {**stored, **_infer_config(sd), **config}
@@ -594,10 +607,44 @@ def load_scbert_checkpoint(checkpoint: str | os.PathLike | Mapping[str, Any], *,
     return model.eval()
 
 
-def save_scbert_checkpoint(model: ScBertEncoder, path: str | os.PathLike) -> None:
-    """Write ``{"model_state_dict": ..., "config": ...}``, loadable by scBERT's ``PerformerLM``.
+def save_scbert_checkpoint(model: ScBertEncoder, path: str | os.PathLike,
+                           genes: Sequence[str] | None = None) -> None:
+    """Write ``{"model_state_dict": ..., "config": ..., "genes": ...}``, loadable by scBERT.
 
     The keys are scBERT's (``performer.calls_since_last_redraw`` included); performer-pytorch
     1.x names that buffer ``performer.proj_updater.calls_since_last_redraw`` instead.
+    ``genes`` (optional) is the gene of each position in order, so that a dataset can be
+    matched to the checkpoint later (:func:`checkpoint_genes`, :func:`match_genes`); scBERT
+    ignores extra keys. At most ``max_seq_len`` genes (one fewer leaves scBERT's end token).
+    The file is written to a temporary name and renamed, so a failed write leaves no
+    truncated checkpoint behind.
     """
-    torch.save({"model_state_dict": model.state_dict(), "config": dict(model.config)}, path)
+    checkpoint: dict[str, Any] = {"model_state_dict": model.state_dict(),
+                                  "config": dict(model.config)}
+    if genes is not None:
+        genes = [str(g) for g in genes]
+        if len(genes) > model.max_seq_len:
+            raise ValueError(f"{len(genes)} genes but the model has only {model.max_seq_len} "
+                             "positions (max_seq_len)")
+        if len(set(genes)) != len(genes):
+            raise ValueError("genes must be unique: each names one position of the model")
+        checkpoint["genes"] = genes
+    with atomic_path(path) as tmp:
+        torch.save(checkpoint, tmp)
+
+
+def checkpoint_genes(checkpoint: str | os.PathLike | Mapping[str, Any]) -> list[str] | None:
+    """The gene order stored by :func:`save_scbert_checkpoint`, or ``None`` if there is none.
+
+    scBERT's own checkpoints hold no genes: their order is that of its gene2vec panel
+    (16,906 genes), which ships apart from the weights.
+    """
+    if not isinstance(checkpoint, Mapping):
+        checkpoint = _torch_load(checkpoint, "cpu")
+    genes = checkpoint.get("genes")
+    if genes is None:
+        return None
+    if isinstance(genes, (str, bytes)) or not isinstance(genes, Sequence):
+        raise ValueError(f"checkpoint['genes'] must be a list of gene names, "
+                         f"not {type(genes).__name__}")
+    return [str(g) for g in genes]

@@ -1,0 +1,450 @@
+r"""scBERT-style masked-value pre-training of an :class:`~dglgene.nn.performer.ScBertEncoder`.
+
+scBERT (Yang et al. 2022, its ``pretrain.py``) pre-trains its Performer like BERT, on
+expression bins instead of words. For a cell with tokens :math:`t_1..t_n` (bins
+:func:`~dglgene.nn.performer.expression_to_tokens`, 0 = not expressed) and non-zero set
+:math:`N = \{g : t_g > 0\}`, :func:`mask_tokens` draws a uniform subset
+:math:`M \subset N` of exactly :math:`\lceil p\,|N| \rceil` genes (:math:`p = 0.15`); each
+:math:`g \in M` is replaced by the mask token 6 with probability 0.9 and keeps its value
+otherwise (no random tokens). Zeros (and the mask/pad token) are never chosen. The loss is
+the cross-entropy over the masked genes only,
+
+.. math::
+    \mathcal{L} = -\frac{1}{\sum_c |M_c|} \sum_c \sum_{g \in M_c}
+                  \log \operatorname{softmax}(f_\theta(\tilde t_c)_g)_{t_{cg}},
+
+implemented as ``cross_entropy(..., ignore_index=-100)`` with label ``-100`` off
+:math:`M`. Accuracy, as scBERT's, is the argmax over the expressed bins ``1..5``.
+
+:func:`pretrain_scbert` adds what scBERT's script takes for granted:
+
+- **Genes.** The vocabulary is the *union* of the datasets' genes; a gene absent from a
+  dataset is token 0 in its cells, as scBERT does for its fixed 16,906-gene panel. Of the
+  union, the ``n_genes`` with the highest score are kept: per dataset, genes are ranked
+  by the variance of their log-normalised expression (percentile, 1 = most variable,
+  0 = least or absent); the score is the mean percentile over datasets. Percentiles keep
+  a high-variance technology (Smart-seq2 TPM) from taking every slot, and absence
+  lowers the score, so the kept genes are mostly measured everywhere. Order: by score.
+- **Tokens.** ``normalize_total(1e4)`` over *all* of a cell's genes, ``log2(1 + x)``,
+  bins (identical to ``expression_to_tokens`` on the full matrix, then a column subset),
+  plus scBERT's trailing token 0; positions = genes + 1. Cells with no expressed kept
+  gene have nothing to mask and are dropped.
+- **Positions.** There is no gene2vec here, so the positional table is learnt
+  (``freeze_position=False``).
+- **Held-out score.** A ``val_fraction`` of cells is held out with fixed masks in which
+  *every* chosen gene is replaced by the mask token (``replace_prob=1``): with scBERT's
+  0.9, a tenth of the targets are visible in the input and a model copies them. Beside
+  it, the *frequency-only baseline* predicts each gene's marginal distribution of
+  non-zero bins in the training cells (Laplace-smoothed); a model that learnt nothing
+  about co-expression does not beat it.
+
+Example
+-------
+>>> import numpy as np, anndata as ad, torch
+>>> tokens = torch.tensor([[0, 3, 1, 0, 2, 5, 4, 1, 2, 0]])
+>>> inputs, labels = mask_tokens(tokens, generator=torch.Generator().manual_seed(0))
+>>> int((labels != -100).sum())                  # ceil(0.15 * 7 non-zero) = 2
+2
+>>> bool((tokens[labels != -100] > 0).all())     # zeros are never masked
+True
+>>> counts = np.random.default_rng(0).poisson(3.0, size=(60, 40)).astype(np.float32)
+>>> result = pretrain_scbert(ad.AnnData(counts), epochs=1, seed=0,
+...                          config=dict(dim=8, depth=1, heads=2, dim_head=4))
+>>> len(result.genes), result.model.max_seq_len, list(result.history.columns[:3])
+(40, 41, ['epoch', 'train_loss', 'train_acc'])
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from dglgene.atomic import atomic_path
+from dglgene.data.anndata_input import expression_matrix, read_h5ad
+from dglgene.nn.performer import (
+    SCBERT_BIN_NUM,
+    SCBERT_MASK_TOKEN,
+    ScBertEncoder,
+    expression_to_tokens,
+    save_scbert_checkpoint,
+)
+from dglgene.progress import progress
+
+__all__ = [
+    "IGNORE_INDEX",
+    "SMALL_SCBERT_CONFIG",
+    "PretrainResult",
+    "frequency_baseline",
+    "mask_tokens",
+    "masked_accuracy",
+    "masked_value_loss",
+    "plot_pretraining",
+    "pretrain_scbert",
+    "run_pretrain",
+    "select_genes",
+    "tokenize_datasets",
+]
+
+IGNORE_INDEX = -100  # cross_entropy's default ignore_index
+#: Small enough to pre-train on ~1,000 cells x 1,000 genes on 2 CPU cores in minutes.
+SMALL_SCBERT_CONFIG: dict[str, int] = dict(num_tokens=SCBERT_BIN_NUM + 2, dim=32, depth=2,
+                                           heads=4, dim_head=16)
+CHECKPOINT_NAME, CURVE_NAME, HISTORY_NAME = "scbert_pretrain.pth", "pretrain_curve.png", \
+    "pretrain_history.csv"
+
+
+class PretrainResult(NamedTuple):
+    """What :func:`pretrain_scbert` returns."""
+
+    model: ScBertEncoder   # eval mode
+    genes: list[str]       # gene of each position (the last position is the end token)
+    history: pd.DataFrame  # one row per epoch; attrs: n_train, n_val, n_dropped, n_datasets
+
+
+# ---------------------------------------------------------------------------------- masking
+
+
+def mask_tokens(tokens: Tensor, mask_prob: float = 0.15, replace_prob: float = 0.9,
+                generator: torch.Generator | None = None, *,
+                mask_token: int = SCBERT_MASK_TOKEN,
+                ignore_tokens: Sequence[int] = (0, SCBERT_MASK_TOKEN)) -> tuple[Tensor, Tensor]:
+    """scBERT's masking: ``(inputs, labels)`` for ``tokens`` (cells x genes, int64).
+
+    Per cell, exactly ``ceil(mask_prob * k)`` of its ``k`` maskable tokens (those not in
+    ``ignore_tokens``: zeros and the mask/pad token) are chosen uniformly; each chosen one
+    becomes ``mask_token`` in ``inputs`` with probability ``replace_prob`` and keeps its
+    value otherwise. ``labels`` is the original token where chosen and -100 elsewhere.
+    """
+    if tokens.ndim != 2:
+        raise ValueError(f"tokens must be cells x genes, got shape {tuple(tokens.shape)}")
+    if not 0.0 <= mask_prob <= 1.0 or not 0.0 <= replace_prob <= 1.0:
+        raise ValueError(f"mask_prob and replace_prob must lie in [0, 1], got {mask_prob} "
+                         f"and {replace_prob}")
+    maskable = torch.ones_like(tokens, dtype=torch.bool)
+    for t in ignore_tokens:
+        maskable &= tokens != t
+    n_chosen = torch.ceil(maskable.sum(1) * mask_prob).long()  # scBERT rounds up
+    # Uniform subset: rank random keys, maskable ones first; keep each row's n_chosen smallest.
+    keys = torch.rand(tokens.shape, generator=generator, device=tokens.device)
+    keys = keys.masked_fill(~maskable, math.inf)
+    order = keys.argsort(dim=1)
+    ranks = torch.empty(tokens.shape, dtype=torch.long, device=tokens.device)
+    ranks.scatter_(1, order, torch.arange(tokens.shape[1], device=tokens.device)
+                   .expand(tokens.shape).contiguous())
+    chosen = ranks < n_chosen[:, None]
+    replace = torch.rand(tokens.shape, generator=generator, device=tokens.device) < replace_prob
+    inputs = tokens.masked_fill(chosen & replace, mask_token)
+    labels = tokens.masked_fill(~chosen, IGNORE_INDEX)
+    return inputs, labels
+
+
+def masked_value_loss(logits: Tensor, labels: Tensor) -> Tensor:
+    """Mean cross-entropy over positions with ``labels != -100`` (0 if there are none)."""
+    if not bool((labels != IGNORE_INDEX).any()):
+        return logits.sum() * 0.0  # keeps the graph; cross_entropy's mean would be NaN
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1),
+                           ignore_index=IGNORE_INDEX)
+
+
+def masked_accuracy(logits: Tensor, labels: Tensor, bin_num: int = SCBERT_BIN_NUM
+                    ) -> tuple[int, int]:
+    """(correct, total) over masked positions; prediction = argmax over bins ``1..bin_num``.
+
+    Masked genes are expressed by construction, so (as scBERT) neither 0 nor the mask token
+    is a candidate answer.
+    """
+    where = labels != IGNORE_INDEX
+    predicted = logits[..., 1:bin_num + 1].argmax(-1) + 1
+    return int((predicted[where] == labels[where]).sum()), int(where.sum())
+
+
+def frequency_baseline(train_tokens: Tensor, bin_num: int = SCBERT_BIN_NUM,
+                       num_tokens: int = SCBERT_BIN_NUM + 2) -> Tensor:
+    """Per-gene log-probabilities (genes x num_tokens) of the non-zero bins in ``train_tokens``.
+
+    The best a predictor can do that knows the gene and that it is expressed, but nothing
+    else about the cell. Laplace-smoothed over bins ``1..bin_num``; 0 and the mask token
+    get probability 0.
+    """
+    counts = torch.ones(train_tokens.shape[1], bin_num, dtype=torch.float64)
+    for b in range(1, bin_num + 1):
+        counts[:, b - 1] += (train_tokens == b).sum(0)
+    log_p = torch.full((train_tokens.shape[1], num_tokens), -math.inf, dtype=torch.float64)
+    log_p[:, 1:bin_num + 1] = (counts / counts.sum(1, keepdim=True)).log()
+    return log_p.float()
+
+
+# ---------------------------------------------------------------------------------- data
+
+
+def _log_normalised(matrix: sp.csr_matrix, target_sum: float) -> sp.csr_matrix:
+    """log2(1 + x / total * target_sum) per cell in float32, as expression_to_tokens computes."""
+    x = sp.csr_matrix(matrix, dtype=np.float32, copy=True)
+    totals = np.asarray(x.sum(axis=1), dtype=np.float32).ravel()
+    factor = totals / np.float32(target_sum)
+    factor[factor == 0] = 1
+    x.data /= np.repeat(factor, np.diff(x.indptr))
+    np.log1p(x.data, out=x.data)
+    np.divide(x.data, np.log(2), out=x.data)
+    return x
+
+
+def _gene_variances(values: sp.csr_matrix) -> np.ndarray:
+    mean = np.asarray(values.mean(axis=0)).ravel().astype(np.float64)
+    mean_sq = np.asarray(values.multiply(values).mean(axis=0)).ravel().astype(np.float64)
+    return np.maximum(mean_sq - mean**2, 0.0)
+
+
+def select_genes(values: Sequence[sp.csr_matrix], genes: Sequence[Sequence[str]],
+                 n_genes: int | None) -> list[str]:
+    """The union of ``genes`` ranked by mean per-dataset variance percentile (module doc).
+
+    ``values`` are the log-normalised cells x genes matrices. Genes that vary in no dataset
+    are dropped; ties are broken by name so the order is reproducible.
+    """
+    score: dict[str, float] = {}
+    for x, names in zip(values, genes):
+        var = _gene_variances(x)
+        # Percentile among this dataset's genes: 1 for the most variable, 0 for constant.
+        ranks = np.empty(len(var))
+        ranks[np.argsort(var, kind="stable")] = np.arange(1, len(var) + 1) / len(var)
+        ranks[var == 0] = 0.0
+        for name, r in zip(names, ranks):
+            score[str(name)] = score.get(str(name), 0.0) + r / len(values)
+    ranked = sorted((g for g, s in score.items() if s > 0), key=lambda g: (-score[g], g))
+    return ranked if n_genes is None else ranked[:n_genes]
+
+
+def tokenize_datasets(adatas: Sequence[ad.AnnData], n_genes: int | None = 1000,
+                      genes: Sequence[str] | None = None, target_sum: float = 1e4
+                      ) -> tuple[Tensor, list[str], np.ndarray]:
+    """scBERT tokens (cells x genes + 1) of all datasets over one gene vocabulary.
+
+    ``genes`` fixes the vocabulary (e.g. a checkpoint's); otherwise :func:`select_genes`
+    picks ``n_genes``. Returns the tokens, the genes and each row's dataset index. Input is
+    validated as :func:`dglgene.data.anndata_input.expression_matrix` does (one-line
+    ``ValueError`` for empty data, NaN, negative values, duplicate genes).
+    """
+    if len(adatas) == 0:
+        raise ValueError("no datasets to pre-train on; pass one or more AnnData")
+    values, names = [], []
+    for i, adata in enumerate(adatas):
+        label = str(adata.uns.get("dataset", f"dataset {i}"))
+        matrix, is_counts = expression_matrix(adata, label)
+        if not is_counts:
+            warnings.warn(f"{label}: values are not counts; normalising them as counts "
+                          "(normalize_total, log2) as scBERT would", stacklevel=2)
+        values.append(_log_normalised(matrix, target_sum))
+        names.append([str(g) for g in adata.var_names])
+    vocabulary = list(genes) if genes is not None else select_genes(values, names, n_genes)
+    if not vocabulary:
+        raise ValueError("no gene varies in any dataset; nothing to pre-train on")
+    if len(set(vocabulary)) != len(vocabulary):
+        raise ValueError("genes must be unique")
+    position = {g: i for i, g in enumerate(vocabulary)}
+    blocks, dataset = [], []
+    for d, (x, dataset_genes) in enumerate(zip(values, names)):
+        cols = np.array([j for j, g in enumerate(dataset_genes) if g in position], np.int64)
+        target = np.array([position[dataset_genes[j]] for j in cols], np.int64)
+        block = torch.zeros(x.shape[0], len(vocabulary) + 1, dtype=torch.long)  # + end token
+        if len(cols):
+            block[:, torch.from_numpy(target)] = expression_to_tokens(x[:, cols],
+                                                                      normalize=False)
+        blocks.append(block)
+        dataset.append(np.full(x.shape[0], d))
+    return torch.cat(blocks), vocabulary, np.concatenate(dataset)
+
+
+# ---------------------------------------------------------------------------------- training
+
+
+def _evaluate(model: ScBertEncoder, inputs: Tensor, labels: Tensor, batch_size: int,
+              device: torch.device) -> tuple[float, float]:
+    """Masked loss (mean over masked genes) and accuracy on fixed masks, no gradients."""
+    model.eval()
+    loss_sum = correct = total = 0.0
+    with torch.no_grad():
+        for start in range(0, inputs.shape[0], batch_size):
+            x = inputs[start:start + batch_size].to(device)
+            y = labels[start:start + batch_size].to(device)
+            logits = model(x)
+            n = int((y != IGNORE_INDEX).sum())
+            if n:
+                loss_sum += float(masked_value_loss(logits, y)) * n
+                c, _ = masked_accuracy(logits, y)
+                correct, total = correct + c, total + n
+    return loss_sum / max(total, 1), correct / max(total, 1)
+
+
+def _baseline_scores(log_p: Tensor, labels: Tensor) -> tuple[float, float]:
+    where = labels != IGNORE_INDEX
+    gene = where.nonzero()[:, 1]
+    target = labels[where]
+    loss = -log_p[gene, target].mean()
+    acc = (log_p[gene].argmax(-1) == target).float().mean()
+    return float(loss), float(acc)
+
+
+def pretrain_scbert(adatas: ad.AnnData | Sequence[ad.AnnData], *,
+                    config: Mapping[str, Any] | None = None, epochs: int = 10, seed: int = 0,
+                    n_genes: int | None = 1000, genes: Sequence[str] | None = None,
+                    batch_size: int = 8, lr: float = 1e-3, weight_decay: float = 0.01,
+                    mask_prob: float = 0.15, replace_prob: float = 0.9,
+                    val_fraction: float = 0.1, max_grad_norm: float = 1.0,
+                    target_sum: float = 1e4, device: str = "cpu") -> PretrainResult:
+    """Masked-value pre-training of an :class:`ScBertEncoder` on raw-count AnnData.
+
+    ``config``: ScBertEncoder settings (default :data:`SMALL_SCBERT_CONFIG`);
+    ``max_seq_len`` is set to genes + 1 and the positional table is learnt. AdamW with
+    gradient clipping; seeded and deterministic (a given seed, thread count and device
+    give the same weights). ``history`` has one row per epoch: mean ``train_loss`` and
+    ``train_acc`` over the epoch's masked genes, held-out ``val_loss``/``val_acc`` on
+    fixed full-replacement masks, the frequency-only ``baseline_loss``/``baseline_acc``
+    on the same masks, and cumulative ``seconds``.
+    """
+    if isinstance(adatas, ad.AnnData):
+        adatas = [adatas]
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}")
+    if n_genes is not None and n_genes < 1:
+        raise ValueError(f"n_genes must be at least 1, got {n_genes}")
+    if not 0.0 < val_fraction < 1.0:
+        raise ValueError(f"val_fraction must lie in (0, 1), got {val_fraction}")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError("device 'cuda' requested but torch sees no CUDA device; use cpu")
+    tokens, vocabulary, _ = tokenize_datasets(adatas, n_genes, genes, target_sum)
+    expressed = (tokens > 0).any(1)
+    tokens = tokens[expressed]  # nothing to mask in a cell with no expressed gene
+    if tokens.shape[0] < 2:
+        raise ValueError(f"{tokens.shape[0]} cell(s) express a selected gene; need at least "
+                         "2 (one to train on, one to hold out)")
+
+    gen = torch.Generator().manual_seed(seed)
+    order = torch.randperm(tokens.shape[0], generator=gen)
+    n_val = min(max(1, round(val_fraction * tokens.shape[0])), tokens.shape[0] - 1)
+    val_tokens, train_tokens = tokens[order[:n_val]], tokens[order[n_val:]]
+    # Fixed held-out masks: every epoch is scored on the same genes.
+    val_inputs, val_labels = mask_tokens(val_tokens, mask_prob, 1.0, gen)
+    baseline = _baseline_scores(frequency_baseline(train_tokens[:, :-1]),
+                                val_labels[:, :-1])
+
+    settings = {**SMALL_SCBERT_CONFIG, **(config or {}), "max_seq_len": len(vocabulary) + 1}
+    with torch.random.fork_rng(devices=[]):  # model init from the seed, caller's RNG untouched
+        torch.manual_seed(seed)
+        try:
+            model = ScBertEncoder(**settings, freeze_position=False)
+        except TypeError as err:
+            raise ValueError(f"bad configuration for ScBertEncoder: {err}") from None
+    dev = torch.device(device)
+    model.to(dev)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+
+    history: list[dict[str, float]] = []
+    start = time.perf_counter()
+    for epoch in progress(range(1, epochs + 1), "pretrain epochs", total=epochs):
+        model.train()
+        loss_sum = correct = total = 0.0
+        perm = torch.randperm(train_tokens.shape[0], generator=gen)
+        for first in range(0, len(perm), batch_size):
+            batch = train_tokens[perm[first:first + batch_size]]
+            inputs, labels = mask_tokens(batch, mask_prob, replace_prob, gen)
+            inputs, labels = inputs.to(dev), labels.to(dev)
+            logits = model(inputs)
+            loss = masked_value_loss(logits, labels)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+            optimizer.step()
+            n = int((labels != IGNORE_INDEX).sum())
+            c, _ = masked_accuracy(logits.detach(), labels)
+            loss_sum, correct, total = loss_sum + float(loss) * n, correct + c, total + n
+        val_loss, val_acc = _evaluate(model, val_inputs, val_labels, 4 * batch_size, dev)
+        history.append(dict(epoch=epoch, train_loss=loss_sum / max(total, 1),
+                            train_acc=correct / max(total, 1), val_loss=val_loss,
+                            val_acc=val_acc, baseline_loss=baseline[0],
+                            baseline_acc=baseline[1], seconds=time.perf_counter() - start))
+    frame = pd.DataFrame(history)
+    frame.attrs.update(n_train=int(train_tokens.shape[0]), n_val=int(n_val),
+                       n_dropped=int((~expressed).sum()), n_datasets=len(adatas))
+    return PretrainResult(model.eval(), vocabulary, frame)
+
+
+# ---------------------------------------------------------------------------------- files
+
+
+def plot_pretraining(history: pd.DataFrame, path: str | Path) -> Path:
+    """Loss and accuracy per epoch (train, held-out, frequency baseline) as a PNG, atomically."""
+    from matplotlib.figure import Figure  # no pyplot: no global state, no display (Agg)
+
+    fig = Figure(figsize=(10, 4))
+    for ax, metric, label in zip(fig.subplots(1, 2), ("loss", "acc"),
+                                 ("masked cross-entropy", "masked accuracy")):
+        ax.plot(history["epoch"], history[f"train_{metric}"], marker="o", label="train")
+        ax.plot(history["epoch"], history[f"val_{metric}"], marker="o", label="held-out")
+        ax.axhline(history[f"baseline_{metric}"].iloc[0], color="grey", linestyle="--",
+                   label="held-out, frequency baseline")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        ax.legend()
+    fig.suptitle("scBERT-style masked-value pre-training")
+    fig.tight_layout()
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+    return path
+
+
+def run_pretrain(inputs: Sequence[str | Path], out: str | Path, *,
+                 config: Mapping[str, Any] | None = None, epochs: int = 10, seed: int = 0,
+                 n_genes: int | None = 1000, **kwargs: Any) -> dict[str, Any]:
+    """Pre-train on ``.h5ad`` files; write checkpoint, curve and history into ``out``.
+
+    ``out`` (a directory, created) receives ``scbert_pretrain.pth`` (scBERT's format plus
+    ``config`` and ``genes``; load with
+    :func:`~dglgene.nn.performer.load_scbert_checkpoint`), ``pretrain_curve.png`` and
+    ``pretrain_history.csv``, each written atomically. ``kwargs`` go to
+    :func:`pretrain_scbert`. Returns a summary (paths, sizes, last-epoch scores).
+    Bad input (no files, a file twice, unreadable, empty, NaN, negative values, duplicate
+    genes) raises a one-line ``ValueError`` (``FileNotFoundError`` for a missing file).
+    """
+    paths = [Path(p) for p in inputs]
+    if not paths:
+        raise ValueError("no input files; pass one or more .h5ad files")
+    seen = set()
+    for p in paths:
+        key = p.resolve()
+        if key in seen:
+            raise ValueError(f"{p}: given more than once; each file is one dataset")
+        seen.add(key)
+    adatas = [read_h5ad(p) for p in paths]
+    result = pretrain_scbert(adatas, config=config, epochs=epochs, seed=seed, n_genes=n_genes,
+                             **kwargs)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    checkpoint = out / CHECKPOINT_NAME
+    save_scbert_checkpoint(result.model, checkpoint, genes=result.genes)
+    curve = plot_pretraining(result.history, out / CURVE_NAME)
+    history_path = out / HISTORY_NAME
+    with atomic_path(history_path) as tmp:
+        result.history.to_csv(tmp, index=False)
+    last = result.history.iloc[-1]
+    return dict(checkpoint=str(checkpoint), curve=str(curve), history=str(history_path),
+                datasets=len(adatas), cells=int(result.history.attrs["n_train"]
+                                                + result.history.attrs["n_val"]),
+                genes=len(result.genes), epochs=epochs, seconds=float(last["seconds"]),
+                **{k: float(last[k]) for k in ("train_loss", "val_loss", "val_acc",
+                                               "baseline_loss", "baseline_acc")})
