@@ -73,9 +73,10 @@ def _bench_embed(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from dglgene.demo import run_demo
+    from dglgene.demo import run_demo, run_grn_demo
 
     run_demo(args.out, seed=args.seed, epochs=args.epochs)
+    run_grn_demo(args.out, seed=args.seed)
     return 0
 
 

@@ -60,8 +60,11 @@ class GRNSettings:
     pooling: str = "attentive"
     epochs: int = 100
     patience: int = 20
-    lr: float = 3e-3
-    batch_size: int = 4096
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    dropout: float = 0.1
+    head_hidden: tuple[int, ...] = (256, 64)
+    batch_size: int = 256
     max_cells: int | None = 512
     pretrain_epochs: int = 10
     pretrain_config: Mapping[str, int] = field(default_factory=lambda: dict(SMALL_SCBERT_CONFIG))
@@ -161,9 +164,11 @@ def train_scores(data: GRNData, splits: Mapping[str, pd.DataFrame],
     """Train scTransNet (or an ablation) on ``splits``; test scores and training history."""
     torch.manual_seed(seed)  # the model's initial weights
     expression = torch.as_tensor(data.expression.to_numpy(np.float32))
-    model = ScTransNet(expression, _gene_repr(source, settings), gnn=settings.gnn)
+    model = ScTransNet(expression, _gene_repr(source, settings), gnn=settings.gnn,
+                       head_hidden=settings.head_hidden, dropout=settings.dropout)
     history = fit_links(model, splits["train"], splits["val"], epochs=settings.epochs,
-                        lr=settings.lr, batch_size=settings.batch_size,
+                        lr=settings.lr, weight_decay=settings.weight_decay,
+                        batch_size=settings.batch_size,
                         patience=settings.patience, seed=seed, device=device, val_metric=auroc)
     graph = training_graph(data.n_genes, splits["train"]) if model.gnn is not None else None
     return score_pairs(model, graph, splits["test"]), history
@@ -226,17 +231,20 @@ def run_grn(data_dir: str | os.PathLike, out: str | os.PathLike, split: str = "t
 def compare_grn(datasets: Mapping[str, GRNData], splits: Sequence[str] = SPLIT_KINDS,
                 seeds: Sequence[int] = (0, 1, 2), settings: GRNSettings | None = None,
                 methods: Sequence[str] = tuple(METHODS), baselines: Sequence[str] = BASELINES,
+                checkpoints: Mapping[str, str | os.PathLike] | None = None,
                 device: str = "cpu") -> pd.DataFrame:
     """Every method and baseline on every dataset, split kind and seed: one row each.
 
+    ``checkpoints``: dataset name -> encoder checkpoint (default: pre-train on its cells).
     Columns: dataset, split, seed, method, auroc, auprc, auprc_ratio, epr, positive_rate.
     """
     settings = settings or GRNSettings()
+    checkpoints = checkpoints or {}
     rows = []
     for name, data in datasets.items():
         needs_encoder = any(METHODS[m][0] for m in methods)
-        source = encoder_encodings(data, "scbert", None, settings, device) if needs_encoder \
-            else None
+        source = encoder_encodings(data, "scbert", checkpoints.get(name), settings, device) \
+            if needs_encoder else None
         for kind in splits:
             for seed in progress(seeds, f"{name} {kind}"):
                 parts = make_splits(data, kind, seed)

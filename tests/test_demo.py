@@ -33,3 +33,23 @@ def test_demo_writes_everything_it_promises(tmp_path, capsys) -> None:
     spatial = names.index("sim1_spatial")
     assert all(len(overlaps.get(spatial, k).common_i) > 20 for k in range(len(names))
                if k != spatial)
+
+
+def test_grn_demo_writes_its_run_and_a_full_benchmark_table(tmp_path, capsys) -> None:
+    from dglgene.demo import run_grn_demo
+    from dglgene.grn import BASELINES, METHODS, GRNSettings
+    from dglgene.nn.performer import checkpoint_genes, load_scbert_checkpoint
+
+    per_seed = run_grn_demo(tmp_path, seeds=(0,), settings=GRNSettings(epochs=2,
+                                                                          pretrain_epochs=1))
+    printed = capsys.readouterr().out
+    assert "| SERGIO | transductive | scTransNet |" in printed
+    assert "| SERGIO | held-out-tf | per-TF prior |" in printed
+    expected = {(s, m) for s in ("transductive", "held-out-tf") for m in [*METHODS, *BASELINES]}
+    assert set(zip(per_seed["split"], per_seed["method"])) == expected
+    assert per_seed["auroc"].between(0, 1).all()
+    genes = checkpoint_genes(tmp_path / "scbert_sergio.pth")
+    assert load_scbert_checkpoint(tmp_path / "scbert_sergio.pth").max_seq_len == len(genes) + 1
+    for name in ("predictions.csv", "metrics.json", "pr_curves.png", "training.png"):
+        assert (tmp_path / "grn" / name).is_file()
+    assert (tmp_path / "grn_benchmark.csv").is_file()

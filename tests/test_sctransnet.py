@@ -249,3 +249,51 @@ def test_fit_links_rejects_unlabelled_or_one_class_training():
     with pytest.raises(ValueError, match="needs a gene representation, a GNN or both"):
         ScTransNet(torch.zeros(3, 3), None, gnn=None)
 
+
+
+def test_link_head_tf_biases_start_at_zero_and_shift_scores_additively():
+    torch.manual_seed(2)
+    head = DirectionalLinkHead(4, dropout=0.0, n_genes=3).eval()
+    plain = DirectionalLinkHead(4, dropout=0.0).eval()
+    plain.load_state_dict({k: v for k, v in head.state_dict().items() if "bias." not in k
+                           or k.startswith(("tf_mlp", "target_mlp", "pair_mlp"))})
+    x = torch.randn(3, 4)
+    tf, target = torch.tensor([0, 1, 2]), torch.tensor([1, 2, 0])
+    assert torch.allclose(head(x, tf, target), plain(x, tf, target))
+    with torch.no_grad():
+        head.tf_bias.weight[0] = 1.5
+        head.tf_bias.weight[2] = -0.5
+    assert torch.allclose(head(x, tf, target) - plain(x, tf, target),
+                          torch.tensor([1.5, 0.0, -0.5]))
+
+
+def test_training_never_scores_a_positive_over_a_graph_holding_its_own_edge():
+    expression, splits = _planted_links(2)
+    seen = []
+
+    class Recording(GATEncoder):
+        def forward(self, graph, feat):
+            seen.append({"edges": set(zip(*(t.tolist() for t in graph.edges())))})
+            return super().forward(graph, feat)
+
+    torch.manual_seed(0)
+    model = ScTransNet(torch.tensor(expression, dtype=torch.float32), None, gnn="gat")
+    model.gnn = Recording(expression.shape[1])
+    score = model.head.forward
+
+    def recording_head(x, tf, target, pair=None):
+        seen[-1]["pairs"] = list(zip(tf.tolist(), target.tolist()))
+        return score(x, tf, target, pair)
+
+    model.head.forward = recording_head
+    fit_links(model, splits["train"], splits["val"], epochs=2, batch_size=16)
+    positives = set(zip(splits["train"]["tf"][splits["train"]["label"] == 1],
+                        splits["train"]["target"][splits["train"]["label"] == 1]))
+    steps = [s for s in seen if len(s["pairs"]) <= 16 and set(s["pairs"]) <= set(
+        zip(splits["train"]["tf"], splits["train"]["target"]))]
+    assert len(steps) >= 4
+    for step in steps:
+        scored = set(step["pairs"]) & positives
+        assert scored and not scored & step["edges"]
+        # ... while the other training positives are message-passing edges
+        assert (positives - scored) <= step["edges"]

@@ -1,14 +1,18 @@
 r"""scTransNet: a foundation model's gene representations fused with a GNN over the known GRN.
 
 .. math::
-    x_g = [\,r_g \,\Vert\, z_g\,], \qquad s(t, g) = \mathrm{head}(x, t, g),
+    x_g = [\,r_g \,\Vert\, z_g\,], \qquad s(t, g) = \mathrm{head}(x, t, g, \rho_{tg}),
 
 where :math:`r_g` is the gene's pooled transformer representation
 (:class:`~dglgene.nn.gene_representation.PooledEncodings` or a precomputed
 :class:`~dglgene.nn.gene_representation.FixedEmbedding`), :math:`z_g` the output of a GNN
 (:mod:`dglgene.nn.grn_gnn`) over the training edges with the genes' expression profiles
 as node features, and the head the directional
-:class:`~dglgene.nn.link_head.DirectionalLinkHead`. Either part may be left out:
+:class:`~dglgene.nn.link_head.DirectionalLinkHead`. With ``coexpression=True`` the head
+also sees the pair's expression correlation :math:`\rho_{tg}` (Pearson r over cells and
+:math:`|r|`) beside the two representations: gene vectors learned from a few hundred labelled
+pairs do not recover a pairwise co-expression measure by themselves. Either part may be
+left out:
 ``gene_repr=None`` is GENELink (GNN only), ``gnn=None`` the "no GNN" ablation.
 
 Example
@@ -45,12 +49,14 @@ class ScTransNet(nn.Module):
     ``expression``: genes x cells, the GNN's node features (standardised per gene);
     ``gene_repr``: a module returning genes x d (or None); ``gnn``: a registered name in
     :data:`~dglgene.nn.grn_gnn.GRN_GNNS` (``"gat"``, ``"gcn"``) or None; ``loss``: a
-    registered link loss name or a :class:`~dglgene.losses.base.Loss`.
+    registered link loss name or a :class:`~dglgene.losses.base.Loss`; ``gene_bias``: the
+    head's per-regulator biases; ``coexpression``: give the head each pair's correlation.
     """
 
     def __init__(self, expression: Tensor, gene_repr: nn.Module | None = None,
                  gnn: str | None = "gat", head_hidden: Sequence[int] = (256, 64),
-                 dropout: float = 0.1, loss: str | Loss = "link") -> None:
+                 dropout: float = 0.1, gene_bias: bool = True, coexpression: bool = True,
+                 loss: str | Loss = "link") -> None:
         super().__init__()
         if gene_repr is None and gnn is None:
             raise ValueError("ScTransNet needs a gene representation, a GNN or both")
@@ -60,7 +66,10 @@ class ScTransNet(nn.Module):
         self.gnn = GRN_GNNS.get(gnn)(features.shape[1], dropout=dropout) if gnn else None
         width = (gene_repr.out_feats if gene_repr is not None else 0) + \
             (self.gnn.out_feats if self.gnn is not None else 0)
-        self.head = DirectionalLinkHead(width, head_hidden, dropout=dropout)
+        self.head = DirectionalLinkHead(width, head_hidden, dropout=dropout,
+                                        n_genes=features.shape[0] if gene_bias else None,
+                                        pair_feats=2 if coexpression else 0)
+        self.coexpression = coexpression
         self.loss = LOSSES.get(loss)() if isinstance(loss, str) else loss
 
     @property
@@ -78,5 +87,11 @@ class ScTransNet(nn.Module):
             parts.append(self.gnn(graph, self.features))
         return torch.cat(parts, dim=1)
 
+    def correlation(self, tf: Tensor, target: Tensor) -> Tensor:
+        """Pearson r over cells of each pair's genes and its absolute value (pairs x 2)."""
+        r = (self.features[tf] * self.features[target]).mean(-1)  # features are standardised
+        return torch.stack([r, r.abs()], dim=-1)
+
     def forward(self, graph: dgl.DGLGraph | None, tf: Tensor, target: Tensor) -> Tensor:
-        return self.head(self.gene_features(graph), tf, target)
+        pair = self.correlation(tf, target) if self.coexpression else None
+        return self.head(self.gene_features(graph), tf, target, pair)

@@ -6,10 +6,19 @@ gene as a regulator and one for it as a target; the score of the ordered pair
 
 .. math::
     u_t = \mathrm{MLP}_{TF}(x_t), \quad v_g = \mathrm{MLP}_{target}(x_g), \quad
-    s(t, g) = \mathrm{MLP}_{pair}([u_t \Vert v_g]) + u_t^\top v_g .
+    s(t, g) = \mathrm{MLP}_{pair}([u_t \Vert v_g \Vert e_{tg}]) + u_t^\top v_g + b_t
+              + w^\top e_{tg} .
 
 Since :math:`u` and :math:`v` differ, :math:`s(t, g) \ne s(g, t)` in general: the head
 knows which gene regulates which. ``s`` is a logit (train with BCE-with-logits).
+:math:`e_{tg}` are optional pair features (``pair_feats`` of them, e.g. the two genes'
+expression correlation and its absolute value), given to ``forward`` per pair; they enter
+the pair MLP and, through :math:`w` (zero at start), the score directly.
+:math:`b_t` (with ``n_genes``; zero at start) is a learned per-regulator bias: TFs differ
+a lot in how many of their candidates are edges (the per-TF prior baseline is nothing
+else), and the bias leaves the representations free to explain the rest. A TF never seen
+in training keeps bias 0. (A per-target bias as well overfits: a target has one to three
+training positives.)
 
 Example
 -------
@@ -25,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -45,15 +55,42 @@ class DirectionalLinkHead(nn.Module):
     """TF and target MLPs, then an MLP over the pair plus the dot product."""
 
     def __init__(self, in_feats: int, hidden: Sequence[int] = (256, 64), pair_hidden: int = 64,
-                 dropout: float = 0.1, dot: bool = True) -> None:
+                 dropout: float = 0.1, dot: bool = True, n_genes: int | None = None,
+                 pair_feats: int = 0) -> None:
         super().__init__()
         self.tf_mlp = mlp([in_feats, *hidden], dropout)
         self.target_mlp = mlp([in_feats, *hidden], dropout)
-        self.pair_mlp = mlp([2 * hidden[-1], pair_hidden, 1], dropout, last_activation=False)
+        self.pair_mlp = mlp([2 * hidden[-1] + pair_feats, pair_hidden, 1], dropout,
+                            last_activation=False)
         self.dot = dot
+        self.pair_skip = nn.Linear(pair_feats, 1, bias=False) if pair_feats else None
+        if self.pair_skip is not None:
+            nn.init.zeros_(self.pair_skip.weight)
+        self.tf_bias = None
+        if n_genes is not None:
+            self.tf_bias = nn.Embedding(n_genes, 1)
+            nn.init.zeros_(self.tf_bias.weight)
 
-    def forward(self, x: Tensor, tf: Tensor, target: Tensor) -> Tensor:
+    @torch.no_grad()
+    def start_at_rate(self, rate: float) -> None:
+        """Start every pair at the logit of the training positive rate (not at 1/2)."""
+        rate = min(max(rate, 1e-6), 1 - 1e-6)
+        self.pair_mlp[-1].bias.fill_(float(np.log(rate / (1 - rate))))
+
+    def scalar_parameters(self) -> list[nn.Parameter]:
+        """The per-regulator biases and the pair-feature weights :math:`w`."""
+        return [m.weight for m in (self.tf_bias, self.pair_skip) if m is not None]
+
+    def forward(self, x: Tensor, tf: Tensor, target: Tensor, pair: Tensor | None = None
+                ) -> Tensor:
         u = self.tf_mlp(x)[tf]
         v = self.target_mlp(x)[target]
-        score = self.pair_mlp(torch.cat([u, v], dim=-1)).squeeze(-1)
-        return score + (u * v).sum(-1) if self.dot else score
+        pair = None if pair is None else pair.reshape(len(tf), -1)
+        score = self.pair_mlp(torch.cat([u, v] if pair is None else [u, v, pair], -1)).squeeze(-1)
+        if pair is not None and self.pair_skip is not None:
+            score = score + self.pair_skip(pair).squeeze(-1)
+        if self.dot:
+            score = score + (u * v).sum(-1)
+        if self.tf_bias is not None:
+            score = score + self.tf_bias(tf).squeeze(-1)
+        return score
