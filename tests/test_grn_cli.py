@@ -131,23 +131,25 @@ def test_unknown_gene_in_split(data_dir, tmp_path) -> None:
     assert not (tmp_path / "out").exists()
 
 
-def test_network_without_a_tf_in_the_expression(data_dir, tmp_path) -> None:
-    broken = _copy(data_dir, tmp_path)
-    net = pd.read_csv(broken / "BL--network.csv")
+def _fake_tfs(folder: Path) -> None:
+    net = pd.read_csv(folder / "BL--network.csv")
     net["Gene1"] = "FAKE_TF"
-    net.to_csv(broken / "BL--network.csv", index=False)
-    result = grn(broken, "--out", tmp_path / "out", "--encoder", "none")
-    one_line_error(result, "none of its 1 TFs")
-    assert not (tmp_path / "out").exists()
+    net.to_csv(folder / "BL--network.csv", index=False)
 
 
-def test_nan_expression(data_dir, tmp_path) -> None:
-    broken = _copy(data_dir, tmp_path)
-    expr = pd.read_csv(broken / "BL--ExpressionData.csv", index_col=0)
+def _nan_value(folder: Path) -> None:
+    expr = pd.read_csv(folder / "BL--ExpressionData.csv", index_col=0)
     expr.iloc[2, 3] = np.nan
-    expr.to_csv(broken / "BL--ExpressionData.csv")
+    expr.to_csv(folder / "BL--ExpressionData.csv")
+
+
+@pytest.mark.parametrize("damage, words", [(_fake_tfs, ("none of its 1 TFs",)),
+                                           (_nan_value, ("NaN",))])
+def test_bad_data_directory(data_dir, tmp_path, damage, words) -> None:
+    broken = _copy(data_dir, tmp_path)
+    damage(broken)
     result = grn(broken, "--out", tmp_path / "out", "--encoder", "none")
-    one_line_error(result, "NaN")
+    one_line_error(result, *words)
     assert not (tmp_path / "out").exists()
 
 
