@@ -113,10 +113,14 @@ def _bench_grn(args: argparse.Namespace) -> int:
 
 
 def _pretrain(args: argparse.Namespace) -> int:
+    from dglgene.datasets import real_human
     from dglgene.train.pretrain import run_pretrain
 
-    summary = run_pretrain(args.inputs, args.out, epochs=args.epochs, seed=args.seed,
-                           n_genes=args.n_genes, device=args.device)
+    if bool(args.inputs) == args.builtin:
+        raise ValueError("give either .h5ad files or --builtin (the built-in real datasets)")
+    summary = run_pretrain(real_human() if args.builtin else args.inputs, args.out,
+                           epochs=args.epochs, seed=args.seed, n_genes=args.n_genes,
+                           device=args.device)
     print(f"pre-trained on {summary['cells']} cells x {summary['genes']} genes in "
           f"{summary['seconds']:.0f} s: held-out masked loss {summary['val_loss']:.3f} "
           f"(frequency baseline {summary['baseline_loss']:.3f}), accuracy "
@@ -219,7 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Pre-train an scBERT-compatible Performer (15%% of non-zero values masked) "
                     "on .h5ad files (raw counts) and save it in scBERT's checkpoint format "
                     "with its gene list.")
-    pretrain.add_argument("inputs", nargs="+", help=".h5ad files (cells x genes, counts)")
+    pretrain.add_argument("inputs", nargs="*", help=".h5ad files (cells x genes, counts)")
+    pretrain.add_argument("--builtin", action="store_true",
+                          help="pre-train on the four built-in real human datasets instead")
     pretrain.add_argument("--out", required=True, help="output directory")
     pretrain.add_argument("--epochs", type=int, default=10)
     pretrain.add_argument("--n-genes", type=int, default=1000, help="top-variance genes kept")

@@ -267,3 +267,17 @@ def test_run_pretrain_bad_input(tmp_path) -> None:
     with pytest.raises(ValueError, match="bad configuration"):
         run_pretrain([good], tmp_path / "out", config={"nonsense": 1}, epochs=1)
     assert not (tmp_path / "out").exists()  # nothing written for bad input
+
+
+def test_pretrain_cli_needs_files_or_builtin_not_both(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    for args in ([], ["x.h5ad", "--builtin"]):
+        result = subprocess.run([sys.executable, "-m", "dglgene", "pretrain", *args, "--out",
+                                 str(tmp_path / "o")], capture_output=True, text=True,
+                                timeout=300)
+        assert result.returncode == 2
+        assert result.stderr.strip().splitlines() == [
+            "dglgene: error: give either .h5ad files or --builtin (the built-in real datasets)"]
+        assert not (tmp_path / "o").exists()

@@ -408,10 +408,10 @@ def plot_pretraining(history: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-def run_pretrain(inputs: Sequence[str | Path], out: str | Path, *,
+def run_pretrain(inputs: Sequence[str | Path | ad.AnnData], out: str | Path, *,
                  config: Mapping[str, Any] | None = None, epochs: int = 10, seed: int = 0,
                  n_genes: int | None = 1000, **kwargs: Any) -> dict[str, Any]:
-    """Pre-train on ``.h5ad`` files; write checkpoint, curve and history into ``out``.
+    """Pre-train on ``.h5ad`` files (or AnnData); write checkpoint, curve and history to ``out``.
 
     ``out`` (a directory, created) receives ``scbert_pretrain.pth`` (scBERT's format plus
     ``config`` and ``genes``; load with
@@ -421,16 +421,17 @@ def run_pretrain(inputs: Sequence[str | Path], out: str | Path, *,
     Bad input (no files, a file twice, unreadable, empty, NaN, negative values, duplicate
     genes) raises a one-line ``ValueError`` (``FileNotFoundError`` for a missing file).
     """
-    paths = [Path(p) for p in inputs]
-    if not paths:
+    if not inputs:
         raise ValueError("no input files; pass one or more .h5ad files")
     seen = set()
-    for p in paths:
-        key = p.resolve()
+    for p in inputs:
+        if isinstance(p, ad.AnnData):
+            continue
+        key = Path(p).resolve()
         if key in seen:
             raise ValueError(f"{p}: given more than once; each file is one dataset")
         seen.add(key)
-    adatas = [read_h5ad(p) for p in paths]
+    adatas = [p if isinstance(p, ad.AnnData) else read_h5ad(Path(p)) for p in inputs]
     result = pretrain_scbert(adatas, config=config, epochs=epochs, seed=seed, n_genes=n_genes,
                              **kwargs)
     out = Path(out)
