@@ -86,6 +86,7 @@ __all__ = [
     "iter_encodings",
     "linear_attention",
     "load_scbert_checkpoint",
+    "log2_normalise_",
     "match_genes",
     "orthogonal_random_features",
     "save_scbert_checkpoint",
@@ -400,6 +401,26 @@ def encode_cells(model: ScBertEncoder, tokens: Tensor | np.ndarray, batch_size: 
 # ---------------------------------------------------------------------------------- tokens
 
 
+def log2_normalise_(x: np.ndarray | sp.csr_matrix, target_sum: float = 1e4
+                    ) -> np.ndarray | sp.csr_matrix:
+    """In place: ``log2(1 + x / total * target_sum)`` per cell (row), in ``x``'s float dtype.
+
+    scanpy's ``normalize_total`` then ``log1p(base=2)``; cells with zero counts stay zero.
+    """
+    dtype = x.dtype.type
+    totals = np.asarray(x.sum(axis=1), dtype=dtype).ravel()
+    factor = totals / dtype(target_sum)
+    factor[factor == 0] = 1  # empty cells stay zero (scanpy does not divide them)
+    values = x.data if sp.issparse(x) else x
+    if sp.issparse(x):
+        values /= np.repeat(factor, np.diff(x.indptr))
+    else:
+        values /= factor[:, None]
+    np.log1p(values, out=values)
+    np.divide(values, np.log(2), out=values)
+    return x
+
+
 def expression_to_tokens(matrix: np.ndarray | sp.spmatrix | Tensor, *,
                          bin_num: int = SCBERT_BIN_NUM, target_sum: float = 1e4,
                          normalize: bool = True, append_end_token: bool = False,
@@ -430,17 +451,7 @@ def expression_to_tokens(matrix: np.ndarray | sp.spmatrix | Tensor, *,
     if values.size and values.min() < 0:
         raise ValueError("expression matrix contains negative values")
     if normalize:
-        totals = np.asarray(x.sum(axis=1), dtype=dtype).ravel()
-        factor = totals / dtype(target_sum)
-        factor[factor == 0] = 1  # empty cells stay zero (scanpy does not divide them)
-        if sp.issparse(x):
-            x.data /= np.repeat(factor, np.diff(x.indptr))
-            np.log1p(x.data, out=x.data)
-            np.divide(x.data, np.log(2), out=x.data)
-        else:
-            x /= factor[:, None]
-            np.log1p(x, out=x)
-            np.divide(x, np.log(2), out=x)
+        log2_normalise_(x, target_sum)
     dense = x.toarray() if sp.issparse(x) else x
     dense[dense > bin_num] = bin_num
     tokens = torch.from_numpy(dense.astype(np.int64))  # truncation, as torch's .long()

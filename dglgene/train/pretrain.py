@@ -78,6 +78,7 @@ from dglgene.nn.performer import (
     SCBERT_MASK_TOKEN,
     ScBertEncoder,
     expression_to_tokens,
+    log2_normalise_,
     save_scbert_checkpoint,
 )
 from dglgene.progress import progress
@@ -189,18 +190,6 @@ def frequency_baseline(train_tokens: Tensor, bin_num: int = SCBERT_BIN_NUM,
 # ---------------------------------------------------------------------------------- data
 
 
-def _log_normalised(matrix: sp.csr_matrix, target_sum: float) -> sp.csr_matrix:
-    """log2(1 + x / total * target_sum) per cell in float32, as expression_to_tokens computes."""
-    x = sp.csr_matrix(matrix, dtype=np.float32, copy=True)
-    totals = np.asarray(x.sum(axis=1), dtype=np.float32).ravel()
-    factor = totals / np.float32(target_sum)
-    factor[factor == 0] = 1
-    x.data /= np.repeat(factor, np.diff(x.indptr))
-    np.log1p(x.data, out=x.data)
-    np.divide(x.data, np.log(2), out=x.data)
-    return x
-
-
 def _gene_variances(values: sp.csr_matrix) -> np.ndarray:
     mean = np.asarray(values.mean(axis=0)).ravel().astype(np.float64)
     mean_sq = np.asarray(values.multiply(values).mean(axis=0)).ravel().astype(np.float64)
@@ -246,7 +235,8 @@ def tokenize_datasets(adatas: Sequence[ad.AnnData], n_genes: int | None = 1000,
         if not is_counts:
             warnings.warn(f"{label}: values are not counts; normalising them as counts "
                           "(normalize_total, log2) as scBERT would", stacklevel=2)
-        values.append(_log_normalised(matrix, target_sum))
+        values.append(log2_normalise_(sp.csr_matrix(matrix, dtype=np.float32, copy=True),
+                                      target_sum))
         names.append([str(g) for g in adata.var_names])
     vocabulary = list(genes) if genes is not None else select_genes(values, names, n_genes)
     if not vocabulary:
