@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
+from dglgene.data.anndata_input import read_h5ad
+
 __all__ = ["read_gene_embeddings"]
 
 
@@ -43,12 +45,7 @@ def read_gene_embeddings(path: str | os.PathLike, genes: list[str]) -> tuple[np.
                              "use an .h5ad with gene names to match by name")
         report = f"{len(genes)}/{len(genes)} genes (rows taken in order)"
     elif path.suffix == ".h5ad":
-        import anndata as ad
-
-        try:
-            emb = ad.read_h5ad(path)
-        except Exception as err:  # h5py/anndata raise many types for a bad file
-            raise ValueError(f"{path.name}: cannot read as .h5ad ({type(err).__name__})") from None
+        emb = read_h5ad(path)
         if emb.obs_names.has_duplicates:
             raise ValueError(f"{path.name}: duplicate gene names in obs_names; make them unique")
         x = emb.X.toarray() if hasattr(emb.X, "toarray") else np.asarray(emb.X)

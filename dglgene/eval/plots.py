@@ -11,6 +11,7 @@ from matplotlib.figure import Figure  # no pyplot: no global state, no display n
 
 from dglgene.atomic import atomic_path
 from dglgene.data import GraphCollection
+from dglgene.eval.grn_metrics import auprc
 
 
 def save_figure(fig: Figure, path: str | Path) -> Path:
@@ -94,13 +95,13 @@ def plot_pair_overlaps(collection: GraphCollection, path: str | Path, seed: int 
 def plot_pr_curves(labels: np.ndarray, scores: dict[str, np.ndarray], path: str | Path,
                    title: str = "") -> Path:
     """Precision-recall curves of several scorers on the same labelled pairs."""
-    from sklearn.metrics import average_precision_score, precision_recall_curve
+    from sklearn.metrics import precision_recall_curve
 
     fig = Figure(figsize=(6, 5))
     ax = fig.subplots()
     for name, s in scores.items():
         precision, recall, _ = precision_recall_curve(labels, s)
-        ax.plot(recall, precision, label=f"{name} (AUPRC {average_precision_score(labels, s):.3f})")
+        ax.plot(recall, precision, label=f"{name} (AUPRC {auprc(labels, s):.3f})")
     ax.axhline(float(np.mean(labels)), color="grey", linestyle=":", label="random (positive rate)")
     ax.set_xlabel("recall")
     ax.set_ylabel("precision")
