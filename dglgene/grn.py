@@ -26,14 +26,9 @@ import pandas as pd
 import torch
 
 from dglgene.atomic import atomic_path
-from dglgene.data.beeline import GRNData, read_beeline, read_split
+from dglgene.data.beeline import GRNData, read_beeline
 from dglgene.data.gene_embeddings import read_gene_embeddings
-from dglgene.data.grn_splits import (
-    GENELINK_FILES,
-    check_splits,
-    held_out_tf_split,
-    transductive_split,
-)
+from dglgene.data.grn_splits import held_out_tf_split, read_genelink_splits, transductive_split
 from dglgene.eval.grn_metrics import auroc, grn_metrics
 from dglgene.eval.plots import plot_link_training, plot_pr_curves
 from dglgene.eval.tables import format_comparison
@@ -84,19 +79,7 @@ def make_splits(data: GRNData, split: str = "transductive", seed: int = 0,
                 split_dir: str | os.PathLike | None = None) -> dict[str, pd.DataFrame]:
     """Read GENELink split files from ``split_dir`` or make a leak-free split."""
     if split_dir is not None:
-        split_dir = Path(split_dir)
-        parts = {}
-        for name, file in GENELINK_FILES.items():
-            if not (split_dir / file).is_file():
-                raise ValueError(f"split directory {str(split_dir)!r} lacks {file}; it needs "
-                                 f"{', '.join(GENELINK_FILES.values())}")
-            parts[name] = read_split(split_dir / file, data)
-        for name in ("train", "val"):
-            if "label" not in parts[name].columns:
-                raise ValueError(f"{GENELINK_FILES[name]} has no Label column; training and "
-                                 "validation pairs need labels")
-        check_splits(parts)
-        return parts
+        return read_genelink_splits(split_dir, data)
     if split == "transductive":
         return transductive_split(data, seed=seed)
     if split == "held-out-tf":

@@ -15,6 +15,7 @@ from dglgene.data.grn_splits import (
     candidate_pairs,
     check_splits,
     held_out_tf_split,
+    read_genelink_splits,
     split_counts,
     transductive_split,
     write_genelink_splits,
@@ -227,3 +228,20 @@ def test_genelink_files_round_trip(tmp_path):
         path = tmp_path / GENELINK_FILES[s]
         assert path.read_text().startswith(",TF,Target,Label\n0,")
         pd.testing.assert_frame_equal(read_split(path, grn), parts[s])
+
+
+def test_genelink_split_files_read_back_exactly_and_leaks_are_refused(tmp_path):
+    data = load_beeline_mdc("specific")
+    parts = transductive_split(data, seed=1)
+    write_genelink_splits(parts, tmp_path)
+    back = read_genelink_splits(tmp_path, data)
+    for name in parts:
+        pd.testing.assert_frame_equal(back[name].reset_index(drop=True),
+                                      parts[name].reset_index(drop=True), check_dtype=False)
+    leaking = dict(parts, test=pd.concat([parts["test"], parts["train"].head(1)]))
+    write_genelink_splits(leaking, tmp_path / "leak")
+    with pytest.raises(ValueError, match="the splits leak"):
+        read_genelink_splits(tmp_path / "leak", data)
+    write_genelink_splits(dict(parts, val=parts["val"].drop(columns="label")), tmp_path / "nl")
+    with pytest.raises(ValueError, match=r"Validation_set\.csv has no Label column"):
+        read_genelink_splits(tmp_path / "nl", data)

@@ -62,10 +62,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dglgene.data.beeline import GRNData, write_split
+from dglgene.data.beeline import GRNData, read_split, write_split
 
 __all__ = ["GENELINK_FILES", "SPLITS", "candidate_pairs", "check_splits", "held_out_tf_split",
-           "split_counts", "transductive_split", "write_genelink_splits"]
+           "read_genelink_splits", "split_counts", "transductive_split",
+           "write_genelink_splits"]
 
 SPLITS = ("train", "val", "test")
 #: GENELink's file names for the three splits
@@ -252,3 +253,25 @@ def write_genelink_splits(splits: Mapping[str, pd.DataFrame],
     for name, df in splits.items():
         write_split(df, directory / GENELINK_FILES[name])
     return directory
+
+
+def read_genelink_splits(directory: str | os.PathLike, data: GRNData) -> dict[str, pd.DataFrame]:
+    """Read GENELink's three split files of ``data`` back; refuse leaking or unlabelled ones.
+
+    Train and validation pairs need labels (Test_set.csv may lack them); indices are
+    checked against ``data``'s expression rows (:func:`~dglgene.data.beeline.read_split`)
+    and the splits with :func:`check_splits`.
+    """
+    directory = Path(directory)
+    parts = {}
+    for name, file in GENELINK_FILES.items():
+        if not (directory / file).is_file():
+            raise ValueError(f"split directory {str(directory)!r} lacks {file}; it needs "
+                             f"{', '.join(GENELINK_FILES.values())}")
+        parts[name] = read_split(directory / file, data)
+    for name in ("train", "val"):
+        if "label" not in parts[name].columns:
+            raise ValueError(f"{GENELINK_FILES[name]} has no Label column; training and "
+                             "validation pairs need labels")
+    check_splits(parts)
+    return parts
