@@ -212,7 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "transductive and held-out-TF splits and seeds; prints AUROC, AUPRC and "
                     "EPR as mean ± sd.")
     bench_grn.add_argument("--data", nargs="+", default=["sergio", "mdc", "collectri"],
-                           choices=["sergio", "mdc", "collectri", "collectri-1000"])
+                           choices=["sergio", "sergio-cascade", "mdc", "collectri",
+                                    "collectri-1000"])
     bench_grn.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     bench_grn.add_argument("--epochs", type=int, default=100)
     bench_grn.add_argument("--csv", help="also write the per-seed table here")

@@ -26,7 +26,14 @@ from dglgene.eval import plot_pair_overlaps
 from dglgene.eval.embedding import annotate_embedding
 from dglgene.eval.plots import pair_overlap_matrices, plot_training, plot_umap
 from dglgene.eval.tables import format_comparison
-from dglgene.grn import GRNSettings, compare_grn, format_grn_table, pretrain_on_cells, run_grn
+from dglgene.grn import (
+    SERGIO_BENCHMARK,
+    GRNSettings,
+    compare_grn,
+    format_grn_table,
+    pretrain_on_cells,
+    run_grn,
+)
 from dglgene.nn.performer import save_scbert_checkpoint
 
 
@@ -98,7 +105,7 @@ def run_grn_demo(out_dir: str | Path = "out/demo", seed: int = 0,
     """
     out_dir = Path(out_dir)
     settings = settings or GRNSettings()
-    data = simulate_sergio_grn(seed=0)
+    data = simulate_sergio_grn(**SERGIO_BENCHMARK, seed=0)
     write_beeline(data, out_dir / "grn_data")
     encoder, genes = pretrain_on_cells(data, settings)
     checkpoint = out_dir / "scbert_sergio.pth"

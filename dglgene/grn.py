@@ -40,9 +40,9 @@ from dglgene.progress import progress
 from dglgene.train.fit_links import fit_links, score_pairs, training_graph
 from dglgene.train.pretrain import SMALL_SCBERT_CONFIG, pretrain_scbert
 
-__all__ = ["METHODS", "GRNSettings", "benchmark_datasets", "compare_grn", "encoder_encodings",
-           "format_grn_table", "grn_table", "make_splits", "pretrain_on_cells",
-           "run_grn", "train_scores"]
+__all__ = ["METHODS", "SERGIO_BENCHMARK", "VAL_METRICS", "GRNSettings", "baseline_scores",
+           "benchmark_datasets", "compare_grn", "encoder_encodings", "format_grn_table",
+           "grn_table", "make_splits", "pretrain_on_cells", "run_grn", "train_scores"]
 
 SPLIT_KINDS = ("transductive", "held-out-tf")
 
@@ -62,6 +62,9 @@ class GRNSettings:
     batch_size: int = 256
     max_cells: int | None = 512
     pretrain_epochs: int = 10
+    #: early stopping on the validation log-loss ("loss": a proper score over every
+    #: validation pair) or on validation AUROC ("auroc": coarser with few positives)
+    select_by: str = "loss"
     pretrain_config: Mapping[str, int] = field(default_factory=lambda: dict(SMALL_SCBERT_CONFIG))
 
 
@@ -73,6 +76,8 @@ METHODS: dict[str, tuple[bool, dict]] = {
     "mean pooling": (True, {"pooling": "mean"}),
 }
 BASELINES = ("per-TF prior", "Pearson |r|", "GENIE3")
+#: GRNSettings.select_by -> fit_links' val_metric (None: validation log-loss)
+VAL_METRICS = {"loss": None, "auroc": auroc}
 
 
 def make_splits(data: GRNData, split: str = "transductive", seed: int = 0,
@@ -145,6 +150,9 @@ def train_scores(data: GRNData, splits: Mapping[str, pd.DataFrame],
                  source: torch.Tensor | np.ndarray | None, settings: GRNSettings,
                  seed: int = 0, device: str = "cpu") -> tuple[np.ndarray, pd.DataFrame]:
     """Train scTransNet (or an ablation) on ``splits``; test scores and training history."""
+    if settings.select_by not in VAL_METRICS:
+        raise ValueError(f"unknown select_by {settings.select_by!r}; choose one of "
+                         f"{', '.join(VAL_METRICS)}")
     torch.manual_seed(seed)  # the model's initial weights
     expression = torch.as_tensor(data.expression.to_numpy(np.float32))
     model = ScTransNet(expression, _gene_repr(source, settings), gnn=settings.gnn,
@@ -152,7 +160,8 @@ def train_scores(data: GRNData, splits: Mapping[str, pd.DataFrame],
     history = fit_links(model, splits["train"], splits["val"], epochs=settings.epochs,
                         lr=settings.lr, weight_decay=settings.weight_decay,
                         batch_size=settings.batch_size,
-                        patience=settings.patience, seed=seed, device=device, val_metric=auroc)
+                        patience=settings.patience, seed=seed, device=device,
+                        val_metric=VAL_METRICS[settings.select_by])
     graph = training_graph(data.n_genes, splits["train"]) if model.gnn is not None else None
     return score_pairs(model, graph, splits["test"]), history
 
@@ -249,18 +258,29 @@ def grn_table(per_seed: pd.DataFrame, metrics: Sequence[str] = ("auroc", "auprc"
     return per_seed.groupby(keys, sort=False)[list(metrics)].agg(["mean", "std"])
 
 
+#: The SERGIO benchmark: 20 TFs, each a master regulator (no cascade, so co-expression can
+#: tell direct targets from indirect ones), 200 targets, 900 cells over 9 cell types
+#: (SERGIO's published DS1-3 setting), technical noise on.
+SERGIO_BENCHMARK: dict = dict(n_tfs=20, n_targets=200, n_cells=900, n_cell_types=9,
+                              cascade=False)
+
+
 def benchmark_datasets(names: Sequence[str] = ("sergio", "mdc", "collectri")
                        ) -> dict[str, GRNData]:
     """The built-in GRN benchmarks by name (all offline).
 
-    ``sergio``: a SERGIO simulation from RegNetwork edges (planted answer); ``mdc``: real
-    BEELINE mouse dendritic cells, TFs + 500, cell-type-specific ChIP-seq; ``collectri`` /
-    ``collectri-1000``: the built-in real immune cells with CollecTRI edges, TFs + 500 / 1000.
+    ``sergio``: a SERGIO simulation from RegNetwork edges (planted answer,
+    :data:`SERGIO_BENCHMARK`); ``sergio-cascade``: SERGIO's default cascade of 20 TFs
+    driven by a few master regulators, 100 targets, 300 cells, 3 cell types (a hard case:
+    co-expression hardly separates direct targets); ``mdc``: real BEELINE mouse dendritic
+    cells, TFs + 500, cell-type-specific ChIP-seq; ``collectri`` / ``collectri-1000``: the
+    built-in real immune cells with CollecTRI edges, TFs + 500 / 1000.
     """
     from dglgene.datasets import load_beeline_mdc, load_collectri_benchmark, simulate_sergio_grn
 
     makers = {
-        "sergio": lambda: simulate_sergio_grn(seed=0),
+        "sergio": lambda: simulate_sergio_grn(**SERGIO_BENCHMARK, seed=0),
+        "sergio-cascade": lambda: simulate_sergio_grn(seed=0),
         "mdc": lambda: load_beeline_mdc("specific"),
         "collectri": lambda: load_collectri_benchmark(n_genes=500),
         "collectri-1000": lambda: load_collectri_benchmark(n_genes=1000),

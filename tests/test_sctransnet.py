@@ -25,7 +25,7 @@ from dglgene.nn.gene_representation import (
 from dglgene.nn.grn_gnn import GATEncoder, GCNLinkEncoder, known_grn_graph
 from dglgene.nn.link_head import DirectionalLinkHead
 from dglgene.nn.performer import ScBertEncoder, expression_to_tokens
-from dglgene.train.fit_links import fit_links, score_pairs, training_graph
+from dglgene.train.fit_links import fit_base, fit_links, score_pairs, training_graph
 
 
 def test_known_grn_graph_is_undirected_with_one_self_loop_per_gene():
@@ -60,9 +60,16 @@ def test_gat_shapes_follow_genelink_heads():
     assert gat.out_feats == 64
 
 
+def _randomised(head: DirectionalLinkHead) -> DirectionalLinkHead:
+    """The head with random (not zero) last layers in its learned part."""
+    for layer in (head.tf_mlp[-3], head.pair_mlp[-1]):
+        layer.reset_parameters()
+    return head
+
+
 def test_link_head_scores_a_pair_from_its_two_genes_only_and_is_directional():
     torch.manual_seed(0)
-    head = DirectionalLinkHead(5, dropout=0.0).eval()
+    head = _randomised(DirectionalLinkHead(5, dropout=0.0).eval())
     x = torch.randn(6, 5)
     tf, target = torch.tensor([0, 2]), torch.tensor([1, 3])
     s = head(x, tf, target)
@@ -72,13 +79,31 @@ def test_link_head_scores_a_pair_from_its_two_genes_only_and_is_directional():
     assert not torch.allclose(head(x, target, tf), s)  # (t, g) and (g, t) differ
 
 
-def test_link_head_score_is_pair_mlp_plus_dot_product():
+def test_link_head_score_is_intercept_plus_pair_mlp_and_dot_product():
     torch.manual_seed(1)
-    head = DirectionalLinkHead(4, dropout=0.0).eval()
+    head = _randomised(DirectionalLinkHead(4, dropout=0.0).eval())
+    with torch.no_grad():
+        head.intercept.fill_(-2.0)
     x = torch.randn(3, 4)
     u, v = head.tf_mlp(x)[[0]], head.target_mlp(x)[[2]]
-    expected = head.pair_mlp(torch.cat([u, v], 1)).squeeze(-1) + (u * v).sum(-1)
+    assert u.abs().sum() > 0 and v.abs().sum() > 0
+    expected = -2.0 + head.pair_mlp(torch.cat([u, v], 1)).squeeze(-1) + (u * v).sum(-1)
     assert torch.allclose(head(x, torch.tensor([0]), torch.tensor([2])), expected)
+
+
+def test_link_head_starts_as_its_base_model_whatever_the_representations():
+    torch.manual_seed(3)
+    head = DirectionalLinkHead(4, dropout=0.0, n_genes=5, pair_feats=2).eval()
+    with torch.no_grad():
+        head.tf_bias.weight.copy_(torch.randn(5, 1))
+        head.pair_skip.weight.copy_(torch.tensor([[1.0, -2.0]]))
+        head.intercept.fill_(0.5)
+    tf, target, pair = torch.tensor([0, 3, 4]), torch.tensor([1, 1, 2]), torch.randn(3, 2)
+    expected = 0.5 + head.tf_bias.weight[tf, 0] + pair[:, 0] - 2.0 * pair[:, 1]
+    for x in (torch.randn(5, 4), 100 * torch.randn(5, 4)):  # untrained: x does not count
+        assert torch.allclose(head(x, tf, target, pair), expected)
+    assert torch.allclose(head.base(tf, pair), expected)
+    assert not torch.allclose(_randomised(head)(x, tf, target, pair), expected)
 
 
 def _bce(logits, labels, w):
@@ -253,7 +278,7 @@ def test_fit_links_rejects_unlabelled_or_one_class_training():
 
 def test_link_head_tf_biases_start_at_zero_and_shift_scores_additively():
     torch.manual_seed(2)
-    head = DirectionalLinkHead(4, dropout=0.0, n_genes=3).eval()
+    head = _randomised(DirectionalLinkHead(4, dropout=0.0, n_genes=3).eval())
     plain = DirectionalLinkHead(4, dropout=0.0).eval()
     plain.load_state_dict({k: v for k, v in head.state_dict().items() if "bias." not in k
                            or k.startswith(("tf_mlp", "target_mlp", "pair_mlp"))})
@@ -297,3 +322,55 @@ def test_training_never_scores_a_positive_over_a_graph_holding_its_own_edge():
         assert scored and not scored & step["edges"]
         # ... while the other training positives are message-passing edges
         assert (positives - scored) <= step["edges"]
+
+
+def test_fit_base_reaches_the_optimum_of_the_penalised_logistic_model_and_nothing_else():
+    rng = np.random.default_rng(0)
+    expression = torch.tensor(rng.normal(size=(36, 50)), dtype=torch.float32)
+    tf, target = (t.reshape(-1) for t in torch.meshgrid(torch.arange(6), torch.arange(6, 36),
+                                                         indexing="ij"))
+    torch.manual_seed(0)
+    model = ScTransNet(expression, FixedEmbedding(rng.normal(size=(36, 3))), gnn=None)
+    r = model.correlation(tf, target)[:, 0]
+    logit = torch.tensor([-3.0, -2.0, -1.0, 0.0, 1.0, 2.0])[tf] + 8 * r
+    labels = (torch.rand(len(tf)) < torch.sigmoid(logit)).float()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    loss = fit_base(model, tf, target, labels, weight_decay=1e-3)
+    params = model.head.base_parameters()
+    objective = model.loss(LinkBatch(model.base_logits(tf, target), labels)) + \
+        1e-3 * sum((p ** 2).sum() for p in params)
+    assert np.isclose(loss, float(objective - 1e-3 * sum((p ** 2).sum() for p in params)))
+    grads = torch.autograd.grad(objective, params)
+    assert max(float(g.abs().max()) for g in grads) < 1e-4  # convex: zero gradient = optimum
+    assert model.head.tf_bias.weight[:6, 0].argsort().tolist() == list(range(6))
+    assert float(model.head.pair_skip.weight[0, 0]) > 0  # positive r makes an edge likelier
+    changed = {k for k, v in model.state_dict().items() if not torch.equal(v, before[k])}
+    assert changed == {"head.intercept", "head.tf_bias.weight", "head.pair_skip.weight"}
+
+
+def test_fit_links_epoch_zero_is_the_fitted_base_and_validation_can_keep_it():
+    expression, splits = _planted_links(3)
+    noise = np.random.default_rng(3).normal(size=(expression.shape[0], 4))  # uninformative
+
+    def model() -> ScTransNet:
+        torch.manual_seed(0)
+        return ScTransNet(torch.tensor(expression, dtype=torch.float32),
+                          FixedEmbedding(noise), gnn=None, dropout=0.0)
+
+    base = model()
+    train = splits["train"]
+    fit_base(base, torch.as_tensor(train["tf"].to_numpy()),
+             torch.as_tensor(train["target"].to_numpy()),
+             torch.as_tensor(train["label"].to_numpy(np.float32)))
+    val_tf, val_target = (torch.as_tensor(splits["val"][c].to_numpy()) for c in ("tf", "target"))
+    with torch.no_grad():
+        p = torch.sigmoid(base.base_logits(val_tf, val_target)).double().numpy()
+    y = splits["val"]["label"].to_numpy()
+    base_loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+    trained = model()
+    # lr 1.0 wrecks the learned part at once: validation must fall back to epoch 0
+    history = fit_links(trained, train, splits["val"], epochs=5, lr=1.0, patience=5)
+    assert np.isclose(history["val_loss"].iloc[0], base_loss)
+    assert history.attrs["best_epoch"] == 0 and history["val_loss"].iloc[1:].min() > base_loss
+    assert np.allclose(score_pairs(trained, None, splits["val"]), p, atol=1e-6)

@@ -18,7 +18,8 @@ expression into counts that look like droplet data.
    over the TFs (each TF picks one of its RegNetwork targets in turn), so every TF gets
    about ``n_targets / n_tfs`` targets; each target also keeps up to ``max_regulators - 1``
    other picked TFs that regulate it in RegNetwork. Every planted edge is a RegNetwork
-   edge, and the network is a DAG.
+   edge, and the network is a DAG. With ``cascade=False`` the TF-TF edges are left out
+   (the TFs are still picked as a connected set): every TF is then a master regulator.
 2. **Simulation.** SERGIO's own API: ``grn_from_file`` (random interaction strengths, 75%
    activating, Hill coefficient 2, decay 0.8), ``mrProfile.build_rnd`` (master-regulator
    production per cell type), ``sergio.simulate`` (steady state) and ``getSimExpr``.
@@ -141,8 +142,8 @@ def _targets_of() -> dict[str, frozenset[str]]:
     return {tf: frozenset(t) for tf, t in edges.groupby("tf", sort=True)["target"]}
 
 
-def _plant_network(n_tfs: int, n_targets: int, max_regulators: int,
-                   rng: np.random.Generator) -> tuple[list[str], list[str], nx.DiGraph]:
+def _plant_network(n_tfs: int, n_targets: int, max_regulators: int, rng: np.random.Generator,
+                   cascade: bool = True) -> tuple[list[str], list[str], nx.DiGraph]:
     """Pick a connected acyclic sub-network of RegNetwork (see the module docstring)."""
     out = _targets_of()
     eligible = sorted(tf for tf, t in out.items() if len(t) >= _MIN_TARGETS)
@@ -170,11 +171,15 @@ def _plant_network(n_tfs: int, n_targets: int, max_regulators: int,
             raise ValueError(f"n_tfs={n_tfs} is more than the {len(picked)} regulators "
                              "connected to the first one; choose fewer TFs or another seed")
         reg, tar = frontier[rng.integers(len(frontier))]
-        picked.append(tar if reg in graph else reg)
-        graph.add_edge(reg, tar)  # adds the new node; a tree edge cannot close a cycle
+        new = tar if reg in graph else reg
+        picked.append(new)
+        if cascade:
+            graph.add_edge(reg, tar)  # adds the new node; a tree edge cannot close a cycle
+        else:
+            graph.add_node(new)
     picked_set = set(picked)
     extra = [(a, b) for a in picked for b in sorted(out[a] & picked_set)
-             if not graph.has_edge(a, b)]
+             if cascade and not graph.has_edge(a, b)]
     for i in rng.permutation(len(extra)):
         a, b = extra[i]
         if graph.in_degree(b) < max_regulators and not nx.has_path(graph, b, a):
@@ -227,7 +232,7 @@ def _add_noise(expr: np.ndarray, noise: SergioNoise) -> np.ndarray:
 def simulate_sergio_grn(n_tfs: int = 20, n_targets: int = 100, n_cells: int = 300,
                         n_cell_types: int = 3, seed: int = 0,
                         noise: bool | SergioNoise = True, max_regulators: int = 3,
-                        intrinsic_noise: float = 1.0) -> GRNData:
+                        intrinsic_noise: float = 1.0, cascade: bool = True) -> GRNData:
     """Simulate single cells from a planted RegNetwork sub-network with SERGIO.
 
     ``n_tfs`` regulators and ``n_targets`` further genes (``n_tfs + n_targets`` genes);
@@ -236,8 +241,17 @@ def simulate_sergio_grn(n_tfs: int = 20, n_targets: int = 100, n_cells: int = 30
     many regulators per gene; ``intrinsic_noise``: SERGIO's ``noise_s``. ``noise=True``
     adds SERGIO's technical noise with :class:`SergioNoise` defaults and returns UMI counts,
     a :class:`SergioNoise` sets the parameters, ``noise=False`` returns SERGIO's clean
-    expression (non-negative reals). Deterministic in all arguments; see the module
-    docstring for how the network is drawn.
+    expression (non-negative reals). ``cascade``: plant the TF-TF edges too; without
+    them every TF is a master regulator whose level is set per cell type, independently
+    of the others. Deterministic in all arguments; see the module docstring for how the
+    network is drawn.
+
+    Which one to benchmark on: with the cascade, the default network has 3 master
+    regulators among 20 TFs, every gene is a function of those 3 production rates, and
+    co-expression cannot tell a direct target from an indirect one (|r| of all TF-gene
+    pairs separates edges at AUROC 0.60 even without technical noise, 300 cells, 3 cell
+    types); without it, at 9 cell types (SERGIO's published DS1-3 setting) and 900 cells,
+    the same measure is 0.83 clean and 0.70 with technical noise.
     """
     n_tfs = _check_int("n_tfs", n_tfs, 1)
     n_targets = _check_int("n_targets", n_targets, 1)
@@ -253,7 +267,7 @@ def simulate_sergio_grn(n_tfs: int = 20, n_targets: int = 100, n_cells: int = 30
         raise ValueError(f"intrinsic_noise must be a positive number, got {intrinsic_noise!r}")
 
     rng = np.random.default_rng(seed)
-    tfs, targets, graph = _plant_network(n_tfs, n_targets, max_regulators, rng)
+    tfs, targets, graph = _plant_network(n_tfs, n_targets, max_regulators, rng, cascade)
     genes = tfs + targets
     # Neutral ids in SERGIO's table: its CSV reader would turn a symbol like "NA" into NaN.
     ids = {g: f"g{i}" for i, g in enumerate(genes)}
@@ -280,5 +294,6 @@ def simulate_sergio_grn(n_tfs: int = 20, n_targets: int = 100, n_cells: int = 30
     expr = pd.DataFrame(values, index=[names[g] for g in clean.index],
                         columns=list(clean.columns)).sort_index()
     network = pd.DataFrame(sorted(graph.edges()), columns=["tf", "target"])
-    name = f"sergio-{n_tfs}TFs-{n_targets}targets-seed{seed}" + ("" if noise else "-clean")
+    name = (f"sergio-{n_tfs}TFs-{n_targets}targets-seed{seed}" + ("" if cascade else "-flat")
+            + ("" if noise else "-clean"))
     return GRNData(expr, network, tfs=sorted(tfs), targets=list(expr.index), name=name)

@@ -1,9 +1,14 @@
 """Training loop for link prediction (scTransNet, GENELink): BCE on labelled pairs.
 
-Mini-batches of training pairs, Adam, and early stopping on the *validation* split only:
-after every epoch the validation pairs are scored, the weights of the best epoch so far
-are kept, and training stops after ``patience`` epochs without improvement. The test
-split is never seen here. Seeded and deterministic on CPU.
+Two stages. First :func:`fit_base` fits the head's representation-free base (intercept,
+per-TF biases, pair-feature weights) to its optimum: a convex logistic model. That is
+epoch 0 (the head's learned part starts at zero): single numbers starting at zero would
+otherwise be far from their optimum when the learned part starts to overfit (within
+5-20 epochs on a few thousand pairs). Then mini-batches of training pairs train
+everything with Adam, with early stopping on the *validation* split only: after every
+epoch the validation pairs are scored, the weights of the best epoch so far (epoch 0
+included) are kept, and training stops after ``patience`` epochs without improvement.
+The test split is never seen here. Seeded and deterministic on CPU.
 
 The GNN's graph holds the training positives, so a training positive scored over a graph
 that contains its own edge is answered by the graph (GENELink does this: its model learns
@@ -62,19 +67,38 @@ def _without(train: pd.DataFrame, positive: np.ndarray, batch: np.ndarray, n_gen
     return training_graph(n_genes, train[keep]).to(device)
 
 
+def fit_base(model: ScTransNet, tf: torch.Tensor, target: torch.Tensor, labels: torch.Tensor,
+             weight_decay: float = 1e-4, max_iter: int = 200) -> float:
+    """Fit the head's representation-free part alone (a convex logistic model, by L-BFGS).
+
+    Minimises the model's loss plus ``weight_decay`` times the squared norm of those
+    parameters; returns the loss (without the penalty) at the optimum.
+    """
+    params = model.head.base_parameters()
+    optimizer = torch.optim.LBFGS(params, max_iter=max_iter, line_search_fn="strong_wolfe")
+
+    def objective() -> torch.Tensor:
+        optimizer.zero_grad()
+        loss = model.loss(LinkBatch(model.base_logits(tf, target), labels)) + \
+            weight_decay * sum((p ** 2).sum() for p in params)
+        loss.backward()
+        return loss
+
+    optimizer.step(objective)
+    with torch.no_grad():
+        return float(model.loss(LinkBatch(model.base_logits(tf, target), labels)))
+
+
 def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame, epochs: int = 200,
               lr: float = 3e-3, weight_decay: float = 1e-4, batch_size: int = 256,
               patience: int = 30, seed: int = 0, device: str = "cpu",
-              val_metric: ValMetric | None = None, bias_lr: float = 0.05) -> pd.DataFrame:
+              val_metric: ValMetric | None = None) -> pd.DataFrame:
     """Train ``model`` on ``train`` pairs; keep the weights of the best validation epoch.
 
     ``val_metric(labels, scores)`` (higher is better, e.g. AUROC) picks the epoch; without
     it (or with an empty validation split) the validation (or training) loss does.
-    Pairs start at the logit of the training positive rate; the head's scalar parameters
-    (per-TF biases, pair-feature weights) learn at ``bias_lr``: single numbers starting at
-    zero need larger steps than the shared weights to move within the few epochs before
-    early stopping.
-    Returns one row per epoch (``loss``, ``val_loss``, ``val_score``); ``attrs["best_epoch"]``.
+    Returns one row per epoch, epoch 0 being the fitted base (``loss``, ``val_loss``,
+    ``val_score``); ``attrs["best_epoch"]``.
     """
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
@@ -93,16 +117,26 @@ def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame, epochs:
     positive = train["label"].to_numpy() == 1
     tf, target = _tensors(train, dev)
     labels = torch.as_tensor(train["label"].to_numpy(np.float32), device=dev)
-    model.head.start_at_rate(float(train["label"].mean()))
-    biases = model.head.scalar_parameters()
-    shared = [p for p in model.parameters() if all(p is not b for b in biases)]
-    optimizer = torch.optim.Adam([{"params": shared},
-                                  {"params": biases, "lr": bias_lr, "weight_decay": 0.0}],
-                                 lr=lr, weight_decay=weight_decay)
     check = val if len(val) else train
     check_labels = check["label"].to_numpy(np.float64)
     best, best_state, best_epoch, history = -np.inf, None, -1, []
-    for epoch in progress(range(epochs), "GRN epochs", total=epochs):
+
+    def evaluate(epoch: int, loss: float) -> None:
+        nonlocal best, best_state, best_epoch
+        scores = score_pairs(model, graph, check)
+        p = np.clip(scores, 1e-7, 1 - 1e-7)
+        val_loss = float(-np.mean(check_labels * np.log(p) + (1 - check_labels) * np.log(1 - p)))
+        value = val_metric(check_labels, scores) if val_metric and len(val) else -val_loss
+        history.append({"epoch": epoch, "loss": loss, "val_loss": val_loss, "val_score": value})
+        if value > best:
+            best, best_epoch = value, epoch
+            best_state = copy.deepcopy(model.state_dict())
+
+    # Epoch 0 is the fitted base with the untrained learned part; validation decides
+    # whether training the representations improves on it.
+    evaluate(0, fit_base(model, tf, target, labels, weight_decay))
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    for epoch in progress(range(1, epochs + 1), "GRN epochs", total=epochs):
         model.train()
         total = 0.0
         for batch in np.array_split(rng.permutation(len(train)),
@@ -115,16 +149,8 @@ def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame, epochs:
             loss.backward()
             optimizer.step()
             total += float(loss) * len(batch)
-        scores = score_pairs(model, graph, check)
-        p = np.clip(scores, 1e-7, 1 - 1e-7)
-        val_loss = float(-np.mean(check_labels * np.log(p) + (1 - check_labels) * np.log(1 - p)))
-        value = val_metric(check_labels, scores) if val_metric and len(val) else -val_loss
-        history.append({"epoch": epoch, "loss": total / len(train), "val_loss": val_loss,
-                        "val_score": value})
-        if value > best:
-            best, best_epoch = value, epoch
-            best_state = copy.deepcopy(model.state_dict())
-        elif epoch - best_epoch >= patience:
+        evaluate(epoch, total / len(train))
+        if epoch - best_epoch >= patience:
             break
     model.load_state_dict(best_state)
     model.eval()
