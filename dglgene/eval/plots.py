@@ -112,20 +112,23 @@ def plot_pr_curves(labels: np.ndarray, scores: dict[str, np.ndarray], path: str 
 
 
 def plot_link_training(history: pd.DataFrame, path: str | Path) -> Path:
-    """Training and validation loss per epoch, validation score, and the epoch kept."""
+    """Training and validation loss per epoch (epoch 0: the fitted base), the validation
+    score when early stopping used one other than the loss, and the epoch kept."""
     fig = Figure(figsize=(7, 4))
     ax = fig.subplots()
     ax.plot(history["epoch"], history["loss"], label="train loss")
     ax.plot(history["epoch"], history["val_loss"], label="validation loss")
     ax.set_xlabel("epoch")
     ax.set_ylabel("BCE")
-    score = ax.twinx()
-    score.plot(history["epoch"], history["val_score"], color="C2", label="validation score")
-    score.set_ylabel("validation score (early stopping)")
     if "best_epoch" in history.attrs:
         ax.axvline(history.attrs["best_epoch"], color="grey", linestyle=":", label="kept epoch")
     ax.legend(loc="upper left", fontsize=7)
-    score.legend(loc="upper right", fontsize=7)
+    # A separate score axis only when early stopping used a metric other than the loss.
+    if not np.allclose(history["val_score"], -history["val_loss"]):
+        score = ax.twinx()
+        score.plot(history["epoch"], history["val_score"], color="C2", label="validation score")
+        score.set_ylabel("validation score (early stopping)")
+        score.legend(loc="upper right", fontsize=7)
     ax.set_title("scTransNet training")
     fig.tight_layout()
     return save_figure(fig, path)
