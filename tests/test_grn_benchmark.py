@@ -9,6 +9,8 @@ README table gives the spread. Everything runs on CPU in about a minute.
 
 from __future__ import annotations
 
+import pytest
+
 from dglgene.eval.grn_metrics import auroc
 from dglgene.grn import (
     GRNSettings,
@@ -34,3 +36,9 @@ def test_sctransnet_beats_pearson_and_the_per_tf_prior_on_sergio():
     floor = {name: auroc(labels, s) for name, s in
              baseline_scores(data, splits, 0, ("per-TF prior", "Pearson |r|")).items()}
     assert all(model >= value + MARGIN for value in floor.values()), (model, floor)
+
+
+def test_unknown_early_stopping_criterion_is_a_one_line_error():
+    data = benchmark_datasets(["sergio-cascade"])["sergio-cascade"]
+    with pytest.raises(ValueError, match="unknown select_by 'f1'; choose one of loss, auroc"):
+        train_scores(data, make_splits(data, seed=0), None, GRNSettings(select_by="f1"))

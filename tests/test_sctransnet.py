@@ -62,8 +62,8 @@ def test_gat_shapes_follow_genelink_heads():
 
 def _randomised(head: DirectionalLinkHead) -> DirectionalLinkHead:
     """The head with random (not zero) last layers in its learned part."""
-    for layer in (head.tf_mlp[-3], head.pair_mlp[-1]):
-        layer.reset_parameters()
+    for seq in (head.tf_mlp, head.pair_mlp):
+        [m for m in seq if isinstance(m, torch.nn.Linear)][-1].reset_parameters()
     return head
 
 

@@ -69,9 +69,10 @@ class DirectionalLinkHead(nn.Module):
         self.dot = dot
         # The learned part starts at exactly zero (u = 0 and a zero pair-MLP output, as
         # zero-initialised residual branches): the first model is the fitted base alone.
-        for layer in (self.tf_mlp[-3], self.pair_mlp[-1]):
-            nn.init.zeros_(layer.weight)
-            nn.init.zeros_(layer.bias)
+        for seq in (self.tf_mlp, self.pair_mlp):
+            last = [m for m in seq if isinstance(m, nn.Linear)][-1]
+            nn.init.zeros_(last.weight)
+            nn.init.zeros_(last.bias)
         self.pair_skip = nn.Linear(pair_feats, 1, bias=False) if pair_feats else None
         if self.pair_skip is not None:
             nn.init.zeros_(self.pair_skip.weight)

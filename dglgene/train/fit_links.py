@@ -2,12 +2,13 @@
 
 Two stages. First :func:`fit_base` fits the head's representation-free base (intercept,
 per-TF biases, pair-feature weights) to its optimum: a convex logistic model. That is
-epoch 0 (the head's learned part starts at zero): single numbers starting at zero would
-otherwise be far from their optimum when the learned part starts to overfit (within
-5-20 epochs on a few thousand pairs). Then mini-batches of training pairs train
-everything with Adam, with early stopping on the *validation* split only: after every
-epoch the validation pairs are scored, the weights of the best epoch so far (epoch 0
-included) are kept, and training stops after ``patience`` epochs without improvement.
+epoch 0 (the head's learned part starts at zero, so the model is then its base). Fitted
+alongside the rest instead, these few numbers would still be far from their optimum when
+the learned part starts to overfit (within 5-20 epochs on a few thousand pairs). Then
+mini-batches of training pairs train everything with Adam, with early stopping on the
+*validation* split only: after every epoch the validation pairs are scored, the weights
+of the best epoch so far (epoch 0 included) are kept, and training stops after
+``patience`` epochs without improvement.
 The test split is never seen here. Seeded and deterministic on CPU.
 
 The GNN's graph holds the training positives, so a training positive scored over a graph
