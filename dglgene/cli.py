@@ -49,6 +49,15 @@ def _embed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _write_per_seed(per_seed, path: str | None) -> None:
+    """The per-seed table of a benchmark command, when ``--csv`` asked for it."""
+    from dglgene.atomic import atomic_path
+
+    if path:
+        with atomic_path(path) as tmp:
+            per_seed.to_csv(tmp, index=False)
+
+
 def _bench_embed(args: argparse.Namespace) -> int:
     from dglgene.data import build_collection
     from dglgene.datasets import simulate_collection
@@ -64,8 +73,7 @@ def _bench_embed(args: argparse.Namespace) -> int:
         collection = demo_collection()
         what = "built-in real datasets + simulated atac/spatial (the demo collection)"
     per_seed, stats, _ = compare_methods(collection, seeds=args.seeds, epochs=args.epochs)
-    if args.csv:
-        per_seed.to_csv(args.csv, index=False)
+    _write_per_seed(per_seed, args.csv)
     print(f"{what}; {len(args.seeds)} seeds {list(args.seeds)}, {args.epochs} epochs; "
           "mean ± sd over seeds")
     print(format_comparison(stats))
@@ -105,8 +113,7 @@ def _bench_grn(args: argparse.Namespace) -> int:
 
     datasets = benchmark_datasets(args.data)
     per_seed = compare_grn(datasets, seeds=args.seeds, settings=GRNSettings(epochs=args.epochs))
-    if args.csv:
-        per_seed.to_csv(args.csv, index=False)
+    _write_per_seed(per_seed, args.csv)
     print(f"{len(args.seeds)} seeds {list(args.seeds)}; mean ± sd over seeds")
     print(format_grn_table(per_seed))
     return 0
@@ -127,6 +134,14 @@ def _pretrain(args: argparse.Namespace) -> int:
           f"{summary['val_acc']:.3f} (baseline {summary['baseline_acc']:.3f})")
     print(f"wrote {summary['checkpoint']}, {summary['curve']}")
     return 0
+
+
+def _add_bench_options(parser: argparse.ArgumentParser, run) -> None:
+    """Seeds, epochs and --csv: the options every benchmark command shares."""
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument("--csv", help="also write the per-seed table here")
+    parser.set_defaults(run=run)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -176,10 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "same graphs, seeds and epochs, and print the six metrics, Avg Score and "
                     "Avg Rank as mean ± sd over seeds.")
     bench.add_argument("--data", choices=["simulated", "real"], default="simulated")
-    bench.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    bench.add_argument("--epochs", type=int, default=100)
-    bench.add_argument("--csv", help="also write the per-seed table here")
-    bench.set_defaults(run=_bench_embed)
+    _add_bench_options(bench, _bench_embed)
 
     grn = commands.add_parser(
         "grn", help="infer a GRN with scTransNet from a BEELINE/GENELink directory",
@@ -214,10 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench_grn.add_argument("--data", nargs="+", default=["sergio", "mdc", "collectri"],
                            choices=["sergio", "sergio-cascade", "mdc", "collectri",
                                     "collectri-1000"])
-    bench_grn.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    bench_grn.add_argument("--epochs", type=int, default=100)
-    bench_grn.add_argument("--csv", help="also write the per-seed table here")
-    bench_grn.set_defaults(run=_bench_grn)
+    _add_bench_options(bench_grn, _bench_grn)
 
     pretrain = commands.add_parser(
         "pretrain", help="masked-value pre-training of an scBERT-style encoder",
