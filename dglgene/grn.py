@@ -45,6 +45,8 @@ __all__ = ["METHODS", "SERGIO_BENCHMARK", "VAL_METRICS", "GRNSettings", "baselin
            "grn_table", "make_splits", "pretrain_on_cells", "run_grn", "train_scores"]
 
 SPLIT_KINDS = ("transductive", "held-out-tf")
+#: GRNSettings.select_by -> fit_links' val_metric (None: validation log-loss)
+VAL_METRICS = {"loss": None, "auroc": auroc}
 
 
 @dataclass
@@ -67,6 +69,11 @@ class GRNSettings:
     select_by: str = "loss"
     pretrain_config: Mapping[str, int] = field(default_factory=lambda: dict(SMALL_SCBERT_CONFIG))
 
+    def __post_init__(self) -> None:
+        if self.select_by not in VAL_METRICS:
+            raise ValueError(f"unknown select_by {self.select_by!r}; choose one of "
+                             f"{', '.join(VAL_METRICS)}")
+
 
 #: method name -> (uses the transformer encoder, settings changes)
 METHODS: dict[str, tuple[bool, dict]] = {
@@ -76,8 +83,6 @@ METHODS: dict[str, tuple[bool, dict]] = {
     "mean pooling": (True, {"pooling": "mean"}),
 }
 BASELINES = ("per-TF prior", "Pearson |r|", "GENIE3")
-#: GRNSettings.select_by -> fit_links' val_metric (None: validation log-loss)
-VAL_METRICS = {"loss": None, "auroc": auroc}
 
 
 def make_splits(data: GRNData, split: str = "transductive", seed: int = 0,
@@ -150,9 +155,6 @@ def train_scores(data: GRNData, splits: Mapping[str, pd.DataFrame],
                  source: torch.Tensor | np.ndarray | None, settings: GRNSettings,
                  seed: int = 0, device: str = "cpu") -> tuple[np.ndarray, pd.DataFrame]:
     """Train scTransNet (or an ablation) on ``splits``; test scores and training history."""
-    if settings.select_by not in VAL_METRICS:
-        raise ValueError(f"unknown select_by {settings.select_by!r}; choose one of "
-                         f"{', '.join(VAL_METRICS)}")
     torch.manual_seed(seed)  # the model's initial weights
     expression = torch.as_tensor(data.expression.to_numpy(np.float32))
     model = ScTransNet(expression, _gene_repr(source, settings), gnn=settings.gnn,
