@@ -92,10 +92,13 @@ class ScTransNet(nn.Module):
         r = (self.features[tf] * self.features[target]).mean(-1)  # features are standardised
         return torch.stack([r, r.abs()], dim=-1)
 
+    def pair_features(self, tf: Tensor, target: Tensor) -> Tensor | None:
+        """What the head sees of each pair beside the genes: the correlation, or None."""
+        return self.correlation(tf, target) if self.coexpression else None
+
     def base_logits(self, tf: Tensor, target: Tensor) -> Tensor:
         """The head's representation-free logits (per-TF bias and correlation terms)."""
-        return self.head.base(tf, self.correlation(tf, target) if self.coexpression else None)
+        return self.head.base(tf, self.pair_features(tf, target))
 
     def forward(self, graph: dgl.DGLGraph | None, tf: Tensor, target: Tensor) -> Tensor:
-        pair = self.correlation(tf, target) if self.coexpression else None
-        return self.head(self.gene_features(graph), tf, target, pair)
+        return self.head(self.gene_features(graph), tf, target, self.pair_features(tf, target))

@@ -77,17 +77,20 @@ def fit_base(model: ScTransNet, tf: torch.Tensor, target: torch.Tensor, labels: 
     """
     params = model.head.base_parameters()
     optimizer = torch.optim.LBFGS(params, max_iter=max_iter, line_search_fn="strong_wolfe")
+    pair = model.pair_features(tf, target)  # fixed: computed once, not per L-BFGS step
+
+    def loss() -> torch.Tensor:
+        return model.loss(LinkBatch(model.head.base(tf, pair), labels))
 
     def objective() -> torch.Tensor:
         optimizer.zero_grad()
-        loss = model.loss(LinkBatch(model.base_logits(tf, target), labels)) + \
-            weight_decay * sum((p ** 2).sum() for p in params)
-        loss.backward()
-        return loss
+        value = loss() + weight_decay * sum((p ** 2).sum() for p in params)
+        value.backward()
+        return value
 
     optimizer.step(objective)
     with torch.no_grad():
-        return float(model.loss(LinkBatch(model.base_logits(tf, target), labels)))
+        return float(loss())
 
 
 def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame, epochs: int = 200,
