@@ -20,15 +20,15 @@ import pandas as pd
 from dglgene.atomic import atomic_path
 from dglgene.data import GraphCollection, build_collection
 from dglgene.data.beeline import write_beeline
-from dglgene.datasets import real_human, simulate_collection, simulate_sergio_grn
+from dglgene.datasets import real_human, simulate_collection
 from dglgene.embed import compare_methods
 from dglgene.eval import plot_pair_overlaps
 from dglgene.eval.embedding import annotate_embedding
 from dglgene.eval.plots import pair_overlap_matrices, plot_training, plot_umap
 from dglgene.eval.tables import format_comparison
 from dglgene.grn import (
-    SERGIO_BENCHMARK,
     GRNSettings,
+    benchmark_datasets,
     compare_grn,
     format_grn_table,
     pretrain_on_cells,
@@ -105,7 +105,7 @@ def run_grn_demo(out_dir: str | Path = "out/demo", seed: int = 0,
     """
     out_dir = Path(out_dir)
     settings = settings or GRNSettings()
-    data = simulate_sergio_grn(**SERGIO_BENCHMARK, seed=0)
+    data = benchmark_datasets(["sergio"])["sergio"]
     write_beeline(data, out_dir / "grn_data")
     encoder, genes = pretrain_on_cells(data, settings)
     checkpoint = out_dir / "scbert_sergio.pth"

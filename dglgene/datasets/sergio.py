@@ -179,7 +179,7 @@ def _plant_network(n_tfs: int, n_targets: int, max_regulators: int, rng: np.rand
             graph.add_node(new)
     picked_set = set(picked)
     extra = [(a, b) for a in picked for b in sorted(out[a] & picked_set)
-             if cascade and not graph.has_edge(a, b)]
+             if not graph.has_edge(a, b)] if cascade else []
     for i in rng.permutation(len(extra)):
         a, b = extra[i]
         if graph.in_degree(b) < max_regulators and not nx.has_path(graph, b, a):
