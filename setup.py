@@ -75,7 +75,7 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
     packages=find_packages(include=["dglgene", "dglgene.*"]),
-    package_data={"dglgene.datasets": ["data/*/README.md", "data/*/*/*.csv"]},
+    package_data={"dglgene.datasets": ["data/*/README.md", "data/*/*/*.csv", "data/go/*.gmt.gz"]},
     ext_modules=[CMakeExtension("dglgene._C")],
     cmdclass={"build_ext": CMakeBuild},
     entry_points={"console_scripts": ["dglgene = dglgene.cli:main"]},

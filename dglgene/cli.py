@@ -49,6 +49,34 @@ def _embed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _predict_labels(args: argparse.Namespace) -> int:
+    from dglgene.data import read_h5ad
+    from dglgene.eval.gene_knn import unified_embedding
+    from dglgene.eval.label_prediction import predict_gene_labels
+
+    emb = read_h5ad(args.embedding)
+    unified = unified_embedding(emb)
+    # the degree floor needs the co-expression degrees, which only some embeddings carry
+    degree = (emb.obs.groupby(emb.obs["gene"].astype(str))["degree"].mean()
+              if "degree" in emb.obs else None)
+    result = predict_gene_labels(unified, args.labels, k=args.k, n_folds=args.folds,
+                                 seed=args.seed, degree=degree)
+    result.save(args.out)
+    m = result.metrics
+    dropped = ", ".join(f"{c} ({n})" for c, n in m["dropped_classes"].items()) or "none"
+    print(f"{m['n_genes']} genes in {m['n_classes']} classes; {m['n_folds']}-fold CV, "
+          f"k={m['k']}; labelled genes not embedded: {m['n_not_embedded']}; classes with "
+          f"fewer than {m['n_folds']} genes dropped: {dropped}")
+    print(f"{'model':<10} {'accuracy':>9} {'AUROC':>7}")
+    for name in ("knn", "majority", "degree"):
+        if name in m:
+            print(f"{name:<10} {m[name]['accuracy']:>9.3f} {m[name]['auroc']:>7.3f}")
+    if degree is None:
+        print("degree floor omitted: the embedding's obs has no 'degree' column")
+    print(f"wrote label_prediction.csv, metrics.json to {args.out}")
+    return 0
+
+
 def _write_per_seed(per_seed, path: str | None) -> None:
     """The per-seed table of a benchmark command, when ``--csv`` asked for it."""
     from dglgene.atomic import atomic_path
@@ -184,6 +212,20 @@ def build_parser() -> argparse.ArgumentParser:
     embed.add_argument("--seed", type=int, default=0)
     embed.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     embed.set_defaults(run=_embed)
+
+    predict = commands.add_parser(
+        "predict-labels", help="predict gene labels from gene embeddings (kNN, cross-validated)",
+        description="Classify genes into the classes of LABELS.csv by their k nearest genes "
+                    "in the embedding (cosine), with stratified cross-validation; write "
+                    "DIR/label_prediction.csv (per class) and metrics.json (accuracy, AUROC, "
+                    "and the majority-class and, when obs has 'degree', degree floors).")
+    predict.add_argument("embedding", help="gene_embeddings.h5ad (as `dglgene embed` writes)")
+    predict.add_argument("labels", help="CSV with a header row 'gene,label'")
+    predict.add_argument("--out", required=True, help="output directory")
+    predict.add_argument("--k", type=int, default=10, help="neighbours per gene")
+    predict.add_argument("--folds", type=int, default=5, help="cross-validation folds")
+    predict.add_argument("--seed", type=int, default=0)
+    predict.set_defaults(run=_predict_labels)
 
     bench = commands.add_parser(
         "bench-embed", help="MuSe-GNN against its baselines (Table 1 style), mean ± sd",

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,14 @@ from typing import Any
 import tomllib
 
 from dglgene.data import GraphRecipe
+from dglgene.train.fit import fit
 
-GRAPH_KEYS = {"method", "n_hvg", "p_value", "top_k", "n_components", "smoothing",
+GRAPH_KEYS = {"method", "n_hvg", "shared_genes", "p_value", "top_k", "n_components", "smoothing",
               "smoothing_k", "residual_theta", "self_loops"}
 MODEL_KEYS = {"dim", "losses", "decoder", "group_by", "heads", "shared_heads"}
-TRAIN_DEFAULTS = {"epochs": 200, "lr_encoder": 1e-4, "lr_decoder": 1e-3, "max_anchors": 256,
-                  "max_negatives": 256}
+# The [train] keys and their defaults are fit's own (stated once, in dglgene.train.fit).
+TRAIN_DEFAULTS = {name: p.default for name, p in inspect.signature(fit).parameters.items()
+                  if name in {"epochs", "lr_encoder", "lr_decoder", "contrastive_genes"}}
 
 
 @dataclass

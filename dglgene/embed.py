@@ -7,7 +7,7 @@ run succeeded, so a failed run leaves nothing half-written.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import anndata as ad
@@ -67,12 +67,16 @@ def run_embed(inputs: Sequence[str | Path | ad.AnnData], out: str | Path, config
 
 
 def compare_methods(collection: GraphCollection, seeds: Sequence[int] = (0, 1, 2),
-                    epochs: int = 100) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+                    epochs: int = 100,
+                    evaluate: Callable[[ad.AnnData, int], dict[str, float]] | None = None
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Table-1 comparison: every method on the same graphs, seeds and epoch budget.
 
     Returns the per-seed table (method, seed, six metrics, avg_score, avg_rank; the last
     two computed across methods within each seed), its mean and standard deviation per
-    method, and ``{(method, seed): (embedding, history or None)}``.
+    method, and ``{(method, seed): (embedding, history or None)}``. ``evaluate(emb, seed)``
+    adds columns of its own (e.g. planted-module or GO scores) after Avg Score and Avg Rank,
+    which do not include them.
     """
     rows, runs = [], {}
     for seed in progress(seeds, "seeds"):
@@ -84,6 +88,9 @@ def compare_methods(collection: GraphCollection, seeds: Sequence[int] = (0, 1, 2
         table = pd.DataFrame({name: collection_metrics(runs[name, seed][0], collection, seed)
                               for name in ["PCA", *TRAINED_METHODS]}).T[list(METRICS)]
         summary = summarize_methods(table)
+        if evaluate is not None:
+            summary = summary.join(pd.DataFrame({
+                name: evaluate(runs[name, seed][0], seed) for name in summary.index}).T)
         summary["seed"] = seed
         rows.append(summary)
     per_seed = pd.concat(rows).rename_axis("method").reset_index()

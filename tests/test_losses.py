@@ -95,48 +95,74 @@ def test_similarity_is_the_formula(batch) -> None:
 
 # --- InfoNCE -----------------------------------------------------------------------------
 
-@given(batches(min_diff=1), st.integers(0, 10_000), st.booleans())
-def test_infonce_invariant_to_shared_rotation(batch, seed, symmetric) -> None:
-    q = random_rotation(batch.z_i.shape[1], seed)
-    loss = InfoNCE(symmetric=symmetric)
-    rotated = replace(batch, z_i=batch.z_i @ q, z_j=batch.z_j @ q)
-    assert float(loss(rotated)) == pytest.approx(float(loss(batch)), abs=1e-7)
+def direct_nt_xent(batch: PairBatch, temperature: float = 0.07) -> float:
+    """NT-Xent over the joined batch, one query at a time, in plain Python floats."""
+    queries = [batch.z_i[g] for g in batch.diff_i] + [batch.z_j[g] for g in batch.diff_j]
+    keys = ([batch.z_i[g] for g in batch.diff_i_neighbor]
+            + [batch.z_j[g] for g in batch.diff_j_neighbor])
+
+    def cos(a, b):
+        return float(a @ b) / max(float(a.norm()) * float(b.norm()), 1e-12)
+
+    total = 0.0
+    for a, q in enumerate(queries):
+        logits = [cos(q, k) / temperature for k in keys]
+        total -= logits[a] - math.log(sum(math.exp(x) for x in logits))
+    return total / len(queries)
 
 
 @given(batches(min_diff=1), st.floats(0.05, 1.0))
-def test_infonce_decreases_when_positive_moves_to_anchor(batch, t) -> None:
-    anchor, positive = batch.diff_i[:1], batch.diff_i_neighbor[:1]
-    assume(int(anchor) != int(positive))
-    single = replace(batch, diff_i=anchor, diff_i_neighbor=positive)
-    z_i = batch.z_i.clone()
-    z_i[positive] = z_i[positive] + t * (z_i[anchor] - z_i[positive])
-    loss = InfoNCE()
-    assert float(loss(replace(single, z_i=z_i))) <= float(loss(single)) + 1e-9
+def test_infonce_is_nt_xent_over_the_joined_batch(batch, temperature) -> None:
+    value = float(InfoNCE(temperature)(batch))
+    assert value == pytest.approx(direct_nt_xent(batch, temperature), rel=1e-7, abs=1e-9)
+    assert value >= 0
 
 
-@given(st.integers(1, 8), st.integers(1, 8), st.integers(1, 5), st.floats(0.01, 2.0))
-def test_infonce_is_log_k_plus_one_when_similarities_equal(n_anchor, k, d, temperature) -> None:
-    z = torch.ones(n_anchor + k, d)
-    anchors = torch.arange(n_anchor)
-    negatives = torch.arange(n_anchor, n_anchor + k)
-    empty = anchors[:0]
-    batch = PairBatch(z, z, empty, empty, torch.zeros(0), anchors, anchors.flip(0),
-                      negatives, negatives)
-    assert float(InfoNCE(temperature)(batch)) == pytest.approx(math.log(k + 1), rel=1e-9)
+@given(batches(min_diff=1), st.integers(0, 10_000))
+def test_infonce_invariant_to_shared_rotation(batch, seed) -> None:
+    q = random_rotation(batch.z_i.shape[1], seed)
+    rotated = replace(batch, z_i=batch.z_i @ q, z_j=batch.z_j @ q)
+    assert float(InfoNCE()(rotated)) == pytest.approx(float(InfoNCE()(batch)), abs=1e-7)
 
 
 @given(batches(min_diff=1))
-def test_infonce_is_the_formula(batch) -> None:
-    def cos(a, b):
-        return F.normalize(a, dim=-1) @ F.normalize(b, dim=-1).T
+def test_infonce_symmetric_in_the_two_graphs(batch) -> None:
+    swapped = replace(batch, z_i=batch.z_j, z_j=batch.z_i, diff_i=batch.diff_j,
+                      diff_i_neighbor=batch.diff_j_neighbor, diff_j=batch.diff_i,
+                      diff_j_neighbor=batch.diff_i_neighbor)
+    assert float(InfoNCE()(swapped)) == pytest.approx(float(InfoNCE()(batch)), abs=1e-9)
 
-    a, p = batch.z_i[batch.diff_i], batch.z_i[batch.diff_i_neighbor]
-    n = batch.z_j[batch.diff_j]
-    pos = torch.exp(torch.diagonal(cos(a, p)) / 0.07)
-    neg = torch.exp(cos(a, n) / 0.07).sum(1)
-    expected = -torch.log(pos / (pos + neg)).mean()
-    assert float(InfoNCE()(batch)) == pytest.approx(float(expected), rel=1e-6)
-    assert float(InfoNCE()(batch)) >= 0
+
+@given(batches(min_diff=1), st.integers(0, 10_000))
+def test_infonce_invariant_to_reordering_query_key_pairs(batch, seed) -> None:
+    order = torch.randperm(len(batch.diff_i), generator=torch.Generator().manual_seed(seed))
+    shuffled = replace(batch, diff_i=batch.diff_i[order],
+                       diff_i_neighbor=batch.diff_i_neighbor[order])
+    assert float(InfoNCE()(shuffled)) == pytest.approx(float(InfoNCE()(batch)), abs=1e-9)
+
+
+@given(st.integers(0, 8), st.integers(0, 8), st.integers(1, 5), st.floats(0.01, 2.0))
+def test_infonce_is_log_m_when_similarities_equal(m_i, m_j, d, temperature) -> None:
+    assume(m_i + m_j > 0)
+    z = torch.ones(m_i + m_j, d)
+    diff_i, diff_j = torch.arange(m_i), torch.arange(m_i, m_i + m_j)
+    empty = diff_i[:0]
+    batch = PairBatch(z, z, empty, empty, torch.zeros(0), diff_i, diff_i.flip(0),
+                      diff_j, diff_j)
+    assert float(InfoNCE(temperature)(batch)) == pytest.approx(math.log(m_i + m_j), rel=1e-9,
+                                                               abs=1e-12)
+
+
+@given(st.integers(1, 6), st.integers(0, 6), st.floats(0.05, 1.0))
+def test_infonce_near_zero_when_each_query_is_its_key_and_keys_orthogonal(m_i, m_j, t) -> None:
+    # queries = keys = distinct basis vectors: every positive logit 1/t, every negative 0
+    m = m_i + m_j
+    z = torch.eye(m)
+    diff_i, diff_j = torch.arange(m_i), torch.arange(m_j)
+    batch = PairBatch(z[:m_i], z[m_i:], diff_i[:0], diff_i[:0], torch.zeros(0),
+                      diff_i, diff_i, diff_j, diff_j)
+    expected = math.log(1 + (m - 1) * math.exp(-1 / t))
+    assert float(InfoNCE(t)(batch)) == pytest.approx(expected, rel=1e-9, abs=1e-12)
 
 
 # --- reconstruction ----------------------------------------------------------------------
@@ -173,7 +199,7 @@ def test_sampled_bce_covers_every_edge_and_is_seeded(batch, ratio) -> None:
 
 # --- all losses -----------------------------------------------------------------------------
 
-ALL = [WeightedCosineSimilarity(), InfoNCE(), InfoNCE(symmetric=True), ReconstructionBCE(),
+ALL = [WeightedCosineSimilarity(), InfoNCE(), ReconstructionBCE(),
        ReconstructionBCE(negative_ratio=1.0)]
 
 

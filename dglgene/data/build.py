@@ -35,6 +35,7 @@ from typing import Any
 
 import anndata as ad
 import numpy as np
+import pandas as pd
 import scanpy as sc
 import scipy.sparse as sp
 from sklearn.decomposition import PCA
@@ -72,24 +73,61 @@ class Expression:
     smoothed: bool = False
 
 
+def gene_scores(expr: Expression, recipe: GraphRecipe) -> tuple[np.ndarray, str]:
+    """Per gene, how strongly to prefer it (higher first), and how that was scored."""
+    if expr.meta.modality == "spatial":
+        score = -sparkx_pvalues(log_normalize(expr.matrix, expr.is_counts), expr.coords)
+        return score, "SPARK-X-style spatial test"
+    if expr.is_counts:
+        return residual_variance(expr.matrix), "Pearson-residual variance"
+    values = ad.AnnData(expr.matrix.astype(np.float32))
+    table = sc.pp.highly_variable_genes(values, flavor="seurat",
+                                        n_top_genes=min(recipe.n_hvg, values.n_vars),
+                                        inplace=False)
+    return (np.nan_to_num(table["dispersions_norm"].to_numpy(), nan=-np.inf),
+            "normalised dispersion of log values")
+
+
 def select_genes(expr: Expression, recipe: GraphRecipe) -> tuple[np.ndarray, str]:
     """Indices (ascending) of the genes to keep, and a note for the record."""
     n_genes = expr.matrix.shape[1]
     if n_genes <= recipe.n_hvg:
         return np.arange(n_genes), f"kept all {n_genes} genes (fewer than n_hvg={recipe.n_hvg})"
-    if expr.meta.modality == "spatial":
-        score = -sparkx_pvalues(log_normalize(expr.matrix, expr.is_counts), expr.coords)
-        how = "SPARK-X-style spatial test"
-    elif expr.is_counts:
-        score, how = residual_variance(expr.matrix), "Pearson-residual variance"
-    else:
-        values = ad.AnnData(expr.matrix.astype(np.float32))
-        table = sc.pp.highly_variable_genes(values, flavor="seurat", n_top_genes=recipe.n_hvg,
-                                            inplace=False)
-        score, how = np.nan_to_num(table["dispersions_norm"].to_numpy(), nan=-np.inf), \
-            "normalised dispersion of log values"
+    score, how = gene_scores(expr, recipe)
     top = np.sort(np.argsort(-score, kind="stable")[: recipe.n_hvg])
     return top, f"top {recipe.n_hvg} of {n_genes} genes by {how}"
+
+
+def joint_gene_selection(exprs: Sequence[Expression], recipe: GraphRecipe
+                         ) -> list[tuple[np.ndarray, str]]:
+    r"""A core of ``recipe.shared_genes`` genes chosen across datasets, then each dataset's
+    own top genes up to ``n_hvg``.
+
+    A gene's joint rank is its mean score percentile over all datasets,
+    :math:`\bar p_g = \frac1D \sum_d p_{dg}` (:math:`p_{dg}` in (0, 1], 1 = the dataset's
+    best gene by :func:`gene_scores`; 0 where the dataset lacks the gene), so genes that
+    many datasets hold and rank high come first. The core gives the cross-dataset losses
+    genes to pull together: per-dataset selection on datasets of different tissues keeps
+    only 10-20 % of genes in common pairwise.
+    """
+    percentiles, notes = {}, []
+    for expr in exprs:
+        score, how = gene_scores(expr, recipe)
+        order = np.argsort(np.argsort(score, kind="stable"), kind="stable")
+        percentiles[expr.meta.dataset] = pd.Series((order + 1) / len(score), index=expr.genes)
+        notes.append(how)
+    mean = pd.DataFrame(percentiles).fillna(0.0).mean(axis=1)
+    core = set(mean.sort_values(ascending=False, kind="stable").index[: recipe.shared_genes])
+    selections = []
+    for expr, how in zip(exprs, notes):
+        rank = percentiles[expr.meta.dataset].to_numpy()
+        in_core = np.isin(expr.genes, list(core))
+        # core genes first, then the dataset's own genes by its own score
+        keep = np.lexsort((-rank, ~in_core))[: recipe.n_hvg]
+        note = (f"{int(in_core[keep].sum())} of a {recipe.shared_genes}-gene joint core + "
+                f"{int((~in_core[keep]).sum())} own genes of {len(rank)} by {how}")
+        selections.append((np.sort(keep), note))
+    return selections
 
 
 def expression_values(expr: Expression, genes: np.ndarray, recipe: GraphRecipe) -> np.ndarray:
@@ -133,6 +171,8 @@ class GraphRecipe:
 
     method: str = "auto"  # "cscore", "pearson" or "auto" (CS-CORE on raw rna/spatial counts)
     n_hvg: int = 1000
+    # > 0: a core of this many genes selected across datasets (joint_gene_selection)
+    shared_genes: int = 0
     p_value: float = 0.005
     top_k: int | None = None
     n_components: int | None = None
@@ -157,6 +197,9 @@ class GraphRecipe:
             raise ValueError(f"p_value must lie in (0, 1], got {self.p_value}")
         if self.n_hvg < 2:
             raise ValueError(f"n_hvg must be at least 2, got {self.n_hvg}")
+        if not 0 <= self.shared_genes <= self.n_hvg:
+            raise ValueError(f"shared_genes must lie in [0, n_hvg={self.n_hvg}], got "
+                             f"{self.shared_genes}")
 
 
 def prepare_expression(adata: ad.AnnData, recipe: GraphRecipe,
@@ -186,7 +229,14 @@ def build_gene_graph(adata: ad.AnnData, recipe: GraphRecipe | None = None,
     recipe = dataclasses.replace(recipe or GraphRecipe(), **overrides)
     start = time.perf_counter()
     expr = prepare_expression(adata, recipe, name)
-    genes, note = recipe.select_genes(expr, recipe)
+    return graph_from_expression(expr, recipe.select_genes(expr, recipe), recipe,
+                                 adata.n_vars, start)
+
+
+def graph_from_expression(expr: Expression, selection: tuple[np.ndarray, str],
+                          recipe: GraphRecipe, n_genes_input: int, start: float) -> GeneGraph:
+    """Values, features and co-expression edges of the selected genes of one dataset."""
+    genes, note = selection
     if expr.matrix.shape[1] <= recipe.n_hvg:
         log.info("%s: %s", expr.meta.dataset, note)
     values = recipe.expression_values(expr, genes, recipe)
@@ -198,7 +248,7 @@ def build_gene_graph(adata: ad.AnnData, recipe: GraphRecipe | None = None,
         dataset=expr.meta.dataset, modality=expr.meta.modality, tissue=expr.meta.tissue,
         species=expr.meta.species)
     graph.info = {
-        "n_cells": int(expr.matrix.shape[0]), "n_genes_input": int(adata.n_vars),
+        "n_cells": int(expr.matrix.shape[0]), "n_genes_input": int(n_genes_input),
         "method": method, "p_value": recipe.p_value, "top_k": recipe.top_k,
         "counts": expr.is_counts, "n_edges": graph.n_edges, "density": graph.density,
         "gene_selection": note, "seconds": round(time.perf_counter() - start, 3),
@@ -219,13 +269,25 @@ def build_collection(adatas: Sequence[ad.AnnData | str | Path],
     recipe = dataclasses.replace(recipe or GraphRecipe(), **overrides)
     names = list(names) if names is not None else [None] * len(adatas)
 
-    def build(k: int) -> GeneGraph:
+    def read(k: int) -> ad.AnnData:
         item = adatas[k]
-        adata = read_h5ad(item) if isinstance(item, str | Path) else item
-        return build_gene_graph(adata, recipe, names[k])
+        return read_h5ad(item) if isinstance(item, str | Path) else item
+
+    def build(k: int) -> GeneGraph:
+        return build_gene_graph(read(k), recipe, names[k])
 
     # Threads suffice: the heavy parts (BLAS, sparse ops) release the GIL.
     with ThreadPoolExecutor(max_workers=max(1, n_jobs)) as pool:
-        graphs = list(progress(pool.map(build, range(len(adatas))), "gene graphs",
-                               total=len(adatas)))
+        if not recipe.shared_genes:
+            return GraphCollection(list(progress(pool.map(build, range(len(adatas))),
+                                                 "gene graphs", total=len(adatas))))
+        start = time.perf_counter()
+        inputs = list(pool.map(read, range(len(adatas))))
+        exprs = list(pool.map(lambda k: prepare_expression(inputs[k], recipe, names[k]),
+                              range(len(adatas))))
+        selections = joint_gene_selection(exprs, recipe)
+        graphs = list(progress(pool.map(
+            lambda k: graph_from_expression(exprs[k], selections[k], recipe,
+                                            inputs[k].n_vars, start), range(len(adatas))),
+            "gene graphs", total=len(adatas)))
     return GraphCollection(graphs)

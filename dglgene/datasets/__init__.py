@@ -2,6 +2,7 @@
 
 from dglgene.datasets.beeline import load_beeline_mdc
 from dglgene.datasets.collectri import load_collectri_benchmark
+from dglgene.datasets.go import go_gene_sets, read_gmt
 from dglgene.datasets.real import (
     SOURCES,
     load_celltypist_sample,
@@ -15,7 +16,8 @@ from dglgene.datasets.sergio import SergioNoise, simulate_sergio_grn
 from dglgene.datasets.simulated import SimulatedCollection, simulate_collection
 
 __all__ = [
-    "SOURCES", "SergioNoise", "SimulatedCollection", "load_beeline_mdc", "load_celltypist_sample",
-    "load_collectri_benchmark", "load_hnscc", "load_oligodendroglioma", "load_pbmc68k_reduced",
-    "load_wu2020", "real_human", "simulate_collection", "simulate_sergio_grn",
+    "SOURCES", "SergioNoise", "SimulatedCollection", "go_gene_sets", "load_beeline_mdc",
+    "load_celltypist_sample", "load_collectri_benchmark", "load_hnscc", "load_oligodendroglioma",
+    "load_pbmc68k_reduced", "load_wu2020", "read_gmt", "real_human", "simulate_collection",
+    "simulate_sergio_grn",
 ]

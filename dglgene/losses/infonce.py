@@ -1,28 +1,28 @@
-r"""InfoNCE over the genes two datasets do not share.
+r"""InfoNCE over the genes two datasets do not share (MuSe-GNN's Eq. 7).
 
-For each gene :math:`a` of dataset i that j lacks (an anchor), its positive :math:`p` is a
-graph neighbour of :math:`a` in i (drawn by the native kernels) and its negatives are the
-genes of j that i lacks, :math:`D_{ji}`:
+The queries are the different genes of both graphs, :math:`Q = e_i[D_{ij}] \oplus
+e_j[D_{ji}]` (:math:`D_{ij}`: genes of i that j lacks); each query's key is a graph
+neighbour of that gene in its own graph, :math:`K = e_i[N(D_{ij})] \oplus e_j[N(D_{ji})]`
+(drawn by the native kernels). Every other key of the joined batch is a negative
+(NT-Xent, as the reference's ``SelfSupervisedLoss(NTXentLoss)``):
 
 .. math::
-    \mathcal{L}_{nce} = -\frac{1}{|D_{ij}|}\sum_{a \in D_{ij}}
-        \log\frac{e^{s(a,p)/\tau}}{e^{s(a,p)/\tau} + \sum_{n \in D_{ji}} e^{s(a,n)/\tau}},
-    \qquad s = \cos,\ \tau = 0.07.
+    \mathcal{L}_{nce} = -\frac{1}{m}\sum_{a=1}^{m}
+        \log\frac{e^{s(q_a,k_a)/\tau}}{\sum_{b=1}^{m} e^{s(q_a,k_b)/\tau}},
+    \qquad s = \cos,\ \tau = 0.07,\ m = |Q|.
 
-Dataset-specific genes stay near their own co-expression neighbours and apart from the
-other dataset's specific genes. ``symmetric=True`` averages this with the same loss seen
-from j. Anchors and negatives are used as the batch gives them: the batch builder samples
-them independently, so datasets may differ in size (MuSe-GNN's reference paired them by
-position). With all similarities equal the loss is :math:`\log(K+1)`, :math:`K = |D_{ji}|`.
+A dataset-specific gene is pulled towards its own co-expression neighbour and pushed from
+the neighbours of the other specific genes, of both datasets. With all similarities equal
+the loss is :math:`\log m`.
 
 Example
 -------
 >>> import math, torch
 >>> from dglgene.losses.base import PairBatch
 >>> z = torch.ones(5, 3)                       # every similarity equals 1
->>> a, n = torch.tensor([0, 1]), torch.tensor([2, 3, 4])
->>> batch = PairBatch(z, z, a[:0], a[:0], torch.zeros(0), a, a.flip(0), n, n)
->>> math.isclose(float(InfoNCE()(batch)), math.log(4), rel_tol=1e-6)
+>>> d_i, d_j = torch.tensor([0, 1]), torch.tensor([2, 3, 4])
+>>> batch = PairBatch(z, z, d_i[:0], d_i[:0], torch.zeros(0), d_i, d_i.flip(0), d_j, d_j)
+>>> math.isclose(float(InfoNCE()(batch)), math.log(5), rel_tol=1e-6)
 True
 """
 
@@ -35,35 +35,25 @@ from torch import Tensor
 from dglgene.losses.base import LOSSES, Loss, PairBatch
 
 
-def info_nce(anchors: Tensor, positives: Tensor, negatives: Tensor, temperature: float
-             ) -> Tensor | None:
-    """Mean InfoNCE of anchors against their positives and shared negatives (or None)."""
-    if len(anchors) == 0 or len(negatives) == 0:
-        return None
-    anchors, positives, negatives = (F.normalize(x, dim=-1) for x in
-                                     (anchors, positives, negatives))
-    positive = (anchors * positives).sum(-1, keepdim=True)
-    logits = torch.cat([positive, anchors @ negatives.T], dim=1) / temperature
-    return F.cross_entropy(logits, torch.zeros(len(anchors), dtype=torch.long,
-                                               device=logits.device))
+def nt_xent(queries: Tensor, keys: Tensor, temperature: float) -> Tensor:
+    """Mean cross-entropy of each query against all keys, its own key being the target."""
+    logits = F.normalize(queries, dim=-1) @ F.normalize(keys, dim=-1).T / temperature
+    return F.cross_entropy(logits, torch.arange(len(queries), device=logits.device))
 
 
 @LOSSES.register("nce")
 class InfoNCE(Loss):
-    """Contrastive loss of the different genes (module docstring)."""
+    """Contrastive loss of the different genes of both graphs (module docstring)."""
 
-    def __init__(self, temperature: float = 0.07, symmetric: bool = False) -> None:
+    def __init__(self, temperature: float = 0.07) -> None:
         super().__init__()
         if temperature <= 0:
             raise ValueError(f"temperature must be positive, got {temperature}")
         self.temperature = temperature
-        self.symmetric = symmetric
 
     def forward(self, batch: PairBatch) -> Tensor:
-        sides = [info_nce(batch.z_i[batch.diff_i], batch.z_i[batch.diff_i_neighbor],
-                          batch.z_j[batch.diff_j], self.temperature)]
-        if self.symmetric:
-            sides.append(info_nce(batch.z_j[batch.diff_j], batch.z_j[batch.diff_j_neighbor],
-                                  batch.z_i[batch.diff_i], self.temperature))
-        values = [v for v in sides if v is not None]
-        return torch.stack(values).mean() if values else batch.zero()
+        if len(batch.diff_i) + len(batch.diff_j) == 0:
+            return batch.zero()
+        queries = torch.cat([batch.z_i[batch.diff_i], batch.z_j[batch.diff_j]])
+        keys = torch.cat([batch.z_i[batch.diff_i_neighbor], batch.z_j[batch.diff_j_neighbor]])
+        return nt_xent(queries, keys, self.temperature)

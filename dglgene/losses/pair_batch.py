@@ -17,11 +17,12 @@ def _subsample(rng: np.random.Generator, size: int, limit: int | None) -> np.nda
 
 
 def pair_batch(z_i: Tensor, z_j: Tensor, overlap: PairOverlap, rng: np.random.Generator,
-               max_anchors: int | None = 256, max_negatives: int | None = 256,
-               **extra: object) -> PairBatch:
-    """The batch of one step; anchors (diff_i) and negatives (diff_j) are subsampled
-    independently, so the two datasets may differ in size.
+               contrastive_genes: int | None, **extra: object) -> PairBatch:
+    """The batch of one step: all common genes, and up to ``contrastive_genes`` different
+    genes of each side drawn without replacement (None: all of them).
 
+    Without replacement, a gene is never its own negative (a gene drawn twice would be);
+    each side is drawn on its own, so the two datasets may differ in size.
     ``overlap`` is oriented from i to j (``PairOverlaps.get(i, j)``).
     """
     device = z_i.device
@@ -29,14 +30,14 @@ def pair_batch(z_i: Tensor, z_j: Tensor, overlap: PairOverlap, rng: np.random.Ge
     def index(values: np.ndarray) -> Tensor:
         return torch.as_tensor(np.asarray(values, dtype=np.int64), device=device)
 
-    anchors = _subsample(rng, len(overlap.diff_i), max_anchors)
-    negatives = _subsample(rng, len(overlap.diff_j), max_negatives)
+    take_i = _subsample(rng, len(overlap.diff_i), contrastive_genes)
+    take_j = _subsample(rng, len(overlap.diff_j), contrastive_genes)
     return PairBatch(
         z_i=z_i, z_j=z_j,
         common_i=index(overlap.common_i), common_j=index(overlap.common_j),
         weights=torch.as_tensor(overlap.weights, dtype=z_i.dtype, device=device),
-        diff_i=index(overlap.diff_i[anchors]),
-        diff_i_neighbor=index(overlap.diff_i_neighbor[anchors]),
-        diff_j=index(overlap.diff_j[negatives]),
-        diff_j_neighbor=index(overlap.diff_j_neighbor[negatives]),
+        diff_i=index(overlap.diff_i[take_i]),
+        diff_i_neighbor=index(overlap.diff_i_neighbor[take_i]),
+        diff_j=index(overlap.diff_j[take_j]),
+        diff_j_neighbor=index(overlap.diff_j_neighbor[take_j]),
         seed=int(rng.integers(2**31)), **extra)

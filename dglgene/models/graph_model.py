@@ -82,8 +82,7 @@ class GraphModel(nn.Module):
 
     def training_step(self, collection: GraphCollection, i: int, j: int,
                       overlaps: PairOverlaps, adjacency_i: Tensor, rng: np.random.Generator,
-                      max_anchors: int | None = 256, max_negatives: int | None = 256
-                      ) -> dict[str, Tensor]:
+                      contrastive_genes: int | None) -> dict[str, Tensor]:
         """Unweighted loss components of one step on graph i with partner j."""
         z_i = self.encode(collection, i)
         z_j = self.encode(collection, j) if j != i else z_i
@@ -91,7 +90,7 @@ class GraphModel(nn.Module):
         extras = {}
         if getattr(self.encoder, "kl", None) is not None:
             extras["kl_i"] = self.encoder.kl
-        batch = pair_batch(z_i, z_j, overlaps.get(i, j), rng, max_anchors, max_negatives,
+        batch = pair_batch(z_i, z_j, overlaps.get(i, j), rng, contrastive_genes,
                            adjacency_i=adjacency_i, logits_i=decoder(z_i),
                            pair_logits_i=getattr(decoder, "pair_logits", None), extras=extras)
         return self.loss.components(batch)

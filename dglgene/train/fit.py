@@ -27,8 +27,11 @@ def dense_adjacency(collection: GraphCollection, device: torch.device) -> list[t
 def fit(model: GraphModel, collection: GraphCollection, epochs: int = 200, seed: int = 0,
         lr_encoder: float = 1e-4, lr_decoder: float = 1e-3, device: str = "cpu",
         checkpoint: str | Path | None = None, resume: bool = False,
-        max_anchors: int | None = 256, max_negatives: int | None = 256) -> pd.DataFrame:
+        contrastive_genes: int | None = 100) -> pd.DataFrame:
     """Train ``model`` on ``collection``; return the loss history (one row per step).
+
+    ``contrastive_genes``: different genes drawn per side and step for the contrastive
+    loss (the reference draws 100; None: all).
 
     With ``checkpoint``, the model, optimiser, random states and history are written there
     after every epoch (atomically); ``resume=True`` continues from it.
@@ -58,7 +61,7 @@ def fit(model: GraphModel, collection: GraphCollection, epochs: int = 200, seed:
         for i in rng.permutation(n):
             j = int(rng.choice([k for k in range(n) if k != i])) if n > 1 else int(i)
             components = model.training_step(collection, int(i), j, overlaps, adjacency[i],
-                                             rng, max_anchors, max_negatives)
+                                             rng, contrastive_genes)
             total = model.loss.total(components)
             optimizer.zero_grad()
             total.backward()
