@@ -6,6 +6,7 @@ builds a new one the same way (parts by registered name or as modules).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 
 import anndata as ad
@@ -24,6 +25,37 @@ from dglgene.ops import PairOverlaps
 GROUP_KEYS = ("modality", "tissue", "dataset", "species")
 
 
+def sharing_groups(collection: GraphCollection, group_by: str | tuple[str, ...] = "auto"
+                   ) -> dict[str, str]:
+    """The encoder sharing group of each dataset.
+
+    ``group_by`` names GeneGraph attributes (``()``: one group for the whole collection), or
+    is ``"auto"``: modality x tissue, as the reference shares, except that a dataset alone in
+    its modality x tissue falls back to its modality's group. A group of one shares nothing,
+    and the reference's groups each hold several datasets.
+
+    >>> from dglgene.data import GeneGraph, GraphCollection
+    >>> import scipy.sparse as sp, numpy as np
+    >>> def graph(name, modality, tissue):
+    ...     return GeneGraph.from_adjacency(sp.eye(2, format="csr"), np.ones((2, 1)), ["a", "b"],
+    ...                                     dataset=name, modality=modality, tissue=tissue)
+    >>> coll = GraphCollection([graph("h1", "rna", "heart"), graph("h2", "rna", "heart"),
+    ...                         graph("k1", "rna", "kidney"), graph("s1", "spatial", "heart")])
+    >>> sharing_groups(coll)
+    {'h1': 'rna:heart', 'h2': 'rna:heart', 'k1': 'rna', 's1': 'spatial'}
+    """
+    if group_by == "auto":
+        fine = sharing_groups(collection, ("modality", "tissue"))
+        size = Counter(fine.values())
+        return {g.dataset: fine[g.dataset] if size[fine[g.dataset]] > 1 else g.modality
+                for g in collection}
+    unknown = set(group_by) - set(GROUP_KEYS)
+    if isinstance(group_by, str) or unknown:
+        raise ValueError(f"cannot group datasets by {group_by!r}; use 'auto' or a tuple of "
+                         f"{GROUP_KEYS}")
+    return {g.dataset: ":".join(str(getattr(g, key)) for key in group_by) for g in collection}
+
+
 class GraphModel(nn.Module):
     """Encoder + per-dataset decoders + a :class:`~dglgene.losses.WeightedSum` of losses.
 
@@ -37,23 +69,19 @@ class GraphModel(nn.Module):
     losses
         ``{name or Loss instance: weight}``.
     group_by
-        GeneGraph attributes whose values define an encoder sharing group.
+        How datasets share the encoder's block (:func:`sharing_groups`).
     seed
         Seed of the initial weights.
     """
 
     def __init__(self, collection: GraphCollection, encoder: str | nn.Module = "muse",
                  decoder: str = "mlp", losses: Mapping[str | Loss, float] | None = None,
-                 dim: int = 32, group_by: tuple[str, ...] = ("modality", "tissue"),
+                 dim: int = 32, group_by: str | tuple[str, ...] = "auto",
                  encoder_options: Mapping[str, object] | None = None, seed: int = 0) -> None:
         super().__init__()
-        unknown = set(group_by) - set(GROUP_KEYS)
-        if unknown:
-            raise ValueError(f"cannot group datasets by {sorted(unknown)}; use {GROUP_KEYS}")
         self.datasets = [g.dataset for g in collection]
         in_feats = {g.dataset: int(g.graph.ndata["feat"].shape[1]) for g in collection}
-        groups = {g.dataset: ":".join(str(getattr(g, key)) for key in group_by)
-                  for g in collection}
+        groups = sharing_groups(collection, group_by)
         # Initial weights depend on the seed only, not on the global random state.
         with torch.random.fork_rng():
             torch.manual_seed(seed)

@@ -33,7 +33,7 @@ class MuSeGNN(GraphModel):
 
     def __init__(self, collection: GraphCollection, dim: int = 32,
                  losses: Mapping[str | Loss, float] | None = None, decoder: str = "mlp",
-                 group_by: tuple[str, ...] = ("modality", "tissue"), heads: int = 4,
+                 group_by: str | tuple[str, ...] = "auto", heads: int = 4,
                  shared_heads: int = 2, seed: int = 0) -> None:
         super().__init__(collection, encoder="muse", decoder=decoder,
                          losses=losses if losses is not None else MUSE_LOSSES, dim=dim,
