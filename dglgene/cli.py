@@ -90,21 +90,33 @@ def _bench_embed(args: argparse.Namespace) -> int:
     from dglgene.data import build_collection
     from dglgene.datasets import simulate_collection
     from dglgene.demo import demo_collection
-    from dglgene.embed import compare_methods
+    from dglgene.embed import compare_gene_function, compare_methods
+    from dglgene.eval.planted_modules import planted_module_scores
     from dglgene.eval.tables import format_comparison
 
+    evaluate = None
     if args.data == "simulated":
         sim = simulate_collection(seed=0)
         collection = build_collection(sim.adatas, n_components=32)
         what = "simulated collection (6 datasets: rna, atac, spatial; planted modules)"
+
+        def evaluate(emb, seed):
+            return planted_module_scores(emb.X, emb.obs["gene"], emb.obs["dataset"],
+                                         sim.modules)
     else:
         collection = demo_collection()
         what = "built-in real datasets + simulated atac/spatial (the demo collection)"
-    per_seed, stats, _ = compare_methods(collection, seeds=args.seeds, epochs=args.epochs)
+    per_seed, stats, runs = compare_methods(collection, seeds=args.seeds, epochs=args.epochs,
+                                            evaluate=evaluate)
     _write_per_seed(per_seed, args.csv)
     print(f"{what}; {len(args.seeds)} seeds {list(args.seeds)}, {args.epochs} epochs; "
           "mean ± sd over seeds")
     print(format_comparison(stats))
+    if args.data == "real":
+        _, go_stats = compare_gene_function(runs, args.seeds)
+        print("\nGO-term prediction, median AUROC over terms (10-NN, 5-fold CV; random "
+              "embedding and co-expression degree as floors):")
+        print(format_comparison(go_stats))
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import anndata as ad
+import pandas as pd
 import pytest
 
 from dglgene.data import GraphCollection
@@ -16,8 +17,14 @@ def test_demo_writes_everything_it_promises(tmp_path, capsys) -> None:
     printed = capsys.readouterr().out
     assert "shared genes between datasets" in printed and "| MuSe-GNN |" in printed
     out = tmp_path / "demo"
-    for picture in ("pair_overlaps.png", "umap.png", "training.png"):
+    for picture in ("pair_overlaps.png", "umap.png", "training.png", "enrichment.png"):
         assert (out / picture).read_bytes()[:4] == b"\x89PNG"
+    assert "GO-term prediction" in printed and "| degree |" in printed and "| random |" in printed
+    enrichment = pd.read_csv(out / "enrichment.csv")
+    assert list(enrichment.columns) == ["Cluster", "Term", "Overlap", "P-value",
+                                        "Adjusted P-value", "Genes"]
+    assert enrichment["Adjusted P-value"].between(0, 1).all()
+    assert (enrichment["Adjusted P-value"] >= enrichment["P-value"] - 1e-12).all()
     assert set(table.index) == {"PCA", "MuSe-GNN", "MuSe-GNN (recon only)", "GAE", "VGAE"}
     assert table["avg_score"].between(0, 1).all()
     metrics = json.loads((out / "metrics.json").read_text())

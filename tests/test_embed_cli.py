@@ -46,8 +46,10 @@ def test_embed_writes_embeddings_metrics_and_plots(h5ads, tmp_path) -> None:
     assert emb.obsm["X_umap"].shape == (emb.n_obs, 2)
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics) == set(METRICS) and all(np.isfinite(list(metrics.values())))
-    for picture in ("umap.png", "training.png"):
+    for picture in ("umap.png", "training.png", "enrichment.png"):
         assert (out / picture).read_bytes()[:4] == b"\x89PNG"
+    enrichment = (out / "enrichment.csv").read_text().splitlines()
+    assert enrichment[0] == "Cluster,Term,Overlap,P-value,Adjusted P-value,Genes"
     history = (out / "training_history.csv").read_text().splitlines()
     assert len(history) == 1 + 2 * 2  # header + 2 epochs x 2 graphs: --epochs wins
 

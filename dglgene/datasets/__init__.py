@@ -13,11 +13,15 @@ from dglgene.datasets.real import (
     real_human,
 )
 from dglgene.datasets.sergio import SergioNoise, simulate_sergio_grn
-from dglgene.datasets.simulated import SimulatedCollection, simulate_collection
+from dglgene.datasets.simulated import (
+    SimulatedCollection,
+    simulate_case_control,
+    simulate_collection,
+)
 
 __all__ = [
     "SOURCES", "SergioNoise", "SimulatedCollection", "go_gene_sets", "load_beeline_mdc",
     "load_celltypist_sample", "load_collectri_benchmark", "load_hnscc", "load_oligodendroglioma",
-    "load_pbmc68k_reduced", "load_wu2020", "read_gmt", "real_human", "simulate_collection",
-    "simulate_sergio_grn",
+    "load_pbmc68k_reduced", "load_wu2020", "read_gmt", "real_human", "simulate_case_control",
+    "simulate_collection", "simulate_sergio_grn",
 ]

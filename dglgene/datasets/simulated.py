@@ -43,6 +43,13 @@ the answer away; only co-variation does.  Counts::
 Spatial spots lie row-major on a ``ceil(sqrt(n)) x ceil(sqrt(n))`` grid, unit
 spacing, in ``obsm["spatial"]``.
 
+Case and control
+----------------
+:func:`simulate_case_control` draws the same universe, then *rewires* some module
+genes in the case datasets: ``m_case(g) != m(g)`` for ``g`` in the rewired set, so
+that there ``eta_cg`` uses ``a_c,m_case(g)``.  A method that co-embeds case and
+control datasets should move exactly those genes.
+
 Example
 -------
 >>> from dglgene.datasets.simulated import simulate_collection
@@ -203,6 +210,125 @@ def _sample_counts(
     return rng.poisson(lam)
 
 
+@dataclass(frozen=True)
+class _Universe:
+    """Gene parameters shared by all datasets, and each dataset's log2 depth offset."""
+
+    names: np.ndarray
+    labels: np.ndarray  # module id per gene, -1 = background
+    baseline: np.ndarray
+    loading: np.ndarray
+    theta: np.ndarray
+    log2_depth: np.ndarray
+    n_modules: int
+
+
+def _draw_universe(
+    n_datasets: int,
+    n_modules: int,
+    genes_per_module: int,
+    n_background: int,
+    gene_names: Sequence[str] | None,
+    rng: np.random.Generator,
+) -> _Universe:
+    n_module_genes = n_modules * genes_per_module
+    n_genes = n_module_genes + n_background
+    width = max(4, len(str(n_genes)))
+    names = np.array([f"g{i + 1:0{width}d}" for i in range(n_genes)], dtype=object)
+    if gene_names is not None:
+        given = list(dict.fromkeys(gene_names))
+        if len(given) < n_genes or len(given) != len(gene_names):
+            raise ValueError(f"gene_names must hold at least {n_genes} unique names, got "
+                             f"{len(given)} unique of {len(gene_names)}")
+        names = np.array(given[:n_genes], dtype=object)
+    # Shuffle labels over names so that name order says nothing about membership.
+    labels = np.concatenate(
+        [np.repeat(np.arange(n_modules), genes_per_module), np.full(n_background, -1)]
+    )[rng.permutation(n_genes)].astype(np.int64)
+    baseline = rng.normal(0.0, 1.0, n_genes)
+    loading = rng.uniform(0.6, 1.2, n_genes)  # module loading, or own-noise sd for background
+    theta = rng.uniform(5.0, 20.0, n_genes)
+    # Stratified log2 depth offsets: spread over [-1, 1] whatever n_datasets is.
+    strata = rng.permutation(n_datasets)
+    log2_depth = -1.0 + 2.0 * (strata + rng.uniform(size=n_datasets)) / n_datasets
+    return _Universe(names, labels, baseline, loading, theta, log2_depth, n_modules)
+
+
+def _sample_dataset(
+    universe: _Universe,
+    labels: np.ndarray,
+    d: int,
+    name: str,
+    modality: str,
+    gene_fraction: tuple[float, float],
+    cells: tuple[int, int],
+    rng: np.random.Generator,
+) -> ad.AnnData:
+    """Dataset ``d`` of the module docstring's model, its genes following ``labels``."""
+    n_genes, n_modules = len(universe.names), universe.n_modules
+    f_lo, f_hi = (float(x) for x in gene_fraction)
+    frac = rng.uniform(f_lo, f_hi)
+    n_keep = min(n_genes, max(1, round(frac * n_genes)))
+    keep = np.sort(rng.choice(n_genes, size=n_keep, replace=False))
+    n_cells = int(rng.integers(cells[0], cells[1] + 1))
+
+    obsm = {}
+    if modality == "spatial":
+        side = math.ceil(math.sqrt(n_cells))
+        idx = np.arange(n_cells)
+        coords = np.column_stack([idx % side, idx // side]).astype(np.float64)
+        pattern = _spatial_patterns(coords, n_modules, rng)
+        activity = _SPATIAL_SIGNAL * pattern + _SPATIAL_NOISE * rng.normal(
+            size=(n_cells, n_modules)
+        )
+        obsm["spatial"] = coords
+    else:
+        activity = rng.normal(size=(n_cells, n_modules))
+
+    g_mod = labels[keep]
+    g_is_mod = g_mod >= 0
+    noise = rng.normal(size=(n_cells, n_keep))
+    shared = np.where(g_is_mod, activity[:, np.maximum(g_mod, 0)], 0.0)
+    eta = (
+        universe.baseline[keep]
+        + rng.normal(0.0, _BATCH_SD, n_keep)
+        + universe.loading[keep] * np.where(g_is_mod, shared, noise)
+        + np.where(g_is_mod, _GENE_NOISE_SD * noise, 0.0)
+    )
+    eta -= eta.max(axis=1, keepdims=True)  # exp without overflow; proportions unchanged
+    rate = np.exp(eta)
+    depth = (
+        _BASE_DEPTH[modality]
+        * 2.0 ** universe.log2_depth[d]
+        * rng.lognormal(-(_CELL_DEPTH_SD**2) / 2, _CELL_DEPTH_SD, n_cells)
+    )
+    mu = depth[:, None] * rate / rate.sum(axis=1, keepdims=True)
+    counts = _sample_counts(mu, universe.theta[keep], modality, rng)
+
+    X = sp.csr_matrix(counts.astype(np.float32))
+    obs = pd.DataFrame(
+        {"depth": depth}, index=pd.Index([f"{name}_c{i:04d}" for i in range(n_cells)])
+    )
+    adata = ad.AnnData(X=X, obs=obs, var=pd.DataFrame(index=pd.Index(universe.names[keep])))
+    adata.layers["counts"] = X.copy()
+    for key, value in obsm.items():
+        adata.obsm[key] = value
+    adata.uns.update(
+        dataset=name,
+        modality=modality,
+        tissue=TISSUES[d % len(TISSUES)],  # by parity: sim0/sim4 (rna) share a tissue
+        species="human",
+        counts=True,
+        simulated=True,
+    )
+    return adata
+
+
+def _modules(universe: _Universe) -> pd.Series:
+    return pd.Series(universe.labels, index=pd.Index(universe.names, name="gene"),
+                     name="module")
+
+
 def simulate_collection(
     n_datasets: int = 6,
     n_modules: int = 8,
@@ -229,90 +355,76 @@ def simulate_collection(
         n_datasets, n_modules, genes_per_module, n_background, modalities, gene_fraction, cells
     )
     rng = np.random.default_rng(seed)
+    universe = _draw_universe(n_datasets, n_modules, genes_per_module, n_background,
+                              gene_names, rng)
+    adatas = [_sample_dataset(universe, universe.labels, d, f"sim{d}_{modality}", modality,
+                              gene_fraction, cells, rng)
+              for d, modality in enumerate(mods)]
+    return SimulatedCollection(adatas=adatas, modules=_modules(universe))
 
-    # --- gene universe -----------------------------------------------------------
+
+def simulate_case_control(
+    n_control: int = 2,
+    n_case: int = 2,
+    n_rewired: int = 20,
+    seed: int = 0,
+    n_modules: int = 8,
+    genes_per_module: int = 25,
+    n_background: int = 150,
+    modalities: Sequence[str] | None = None,
+    gene_fraction: tuple[float, float] = (0.7, 0.9),
+    cells: tuple[int, int] = (150, 400),
+    gene_names: Sequence[str] | None = None,
+) -> tuple[SimulatedCollection, pd.Series]:
+    """Control and case datasets of one universe; in the cases some genes change module.
+
+    The universe (genes, modules, gene parameters) is drawn as in
+    :func:`simulate_collection` and shared by every dataset.  ``n_rewired`` module genes,
+    drawn at random, are *rewired* in the case datasets: there they follow the activity of
+    another module (uniform over the other modules, the same one in every case dataset),
+    as a disease may recruit genes into another programme.  Datasets ``sim0 ..`` are the
+    ``n_control`` controls, then the ``n_case`` cases, named ``sim{d}_{modality}_{condition}``
+    with ``uns["condition"]`` = ``"control"`` or ``"case"``; ``modalities`` defaults to
+    ``"rna"`` for all, so that condition is not confounded with modality.
+
+    Returns the collection (whose ``modules`` are the control modules) and the rewired
+    genes: a Series gene -> module in the case datasets.
+
+    >>> sim, rewired = simulate_case_control(n_rewired=5, seed=0)
+    >>> [a.uns["condition"] for a in sim.adatas]
+    ['control', 'control', 'case', 'case']
+    >>> bool((sim.module_of(rewired.index) != rewired.to_numpy()).all())
+    True
+    """
+    n_datasets = n_control + n_case
+    for label, value in (("n_control", n_control), ("n_case", n_case)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{label} must be an integer >= 1, got {value!r}")
+    mods = _validate(n_datasets, n_modules, genes_per_module, n_background,
+                     ["rna"] * n_datasets if modalities is None else modalities,
+                     gene_fraction, cells)
     n_module_genes = n_modules * genes_per_module
-    n_genes = n_module_genes + n_background
-    width = max(4, len(str(n_genes)))
-    names = np.array([f"g{i + 1:0{width}d}" for i in range(n_genes)], dtype=object)
-    if gene_names is not None:
-        given = list(dict.fromkeys(gene_names))
-        if len(given) < n_genes or len(given) != len(gene_names):
-            raise ValueError(f"gene_names must hold at least {n_genes} unique names, got "
-                             f"{len(given)} unique of {len(gene_names)}")
-        names = np.array(given[:n_genes], dtype=object)
-    # Shuffle labels over names so that name order says nothing about membership.
-    labels = np.concatenate(
-        [np.repeat(np.arange(n_modules), genes_per_module), np.full(n_background, -1)]
-    )[rng.permutation(n_genes)].astype(np.int64)
-    modules = pd.Series(labels, index=pd.Index(names, name="gene"), name="module")
-    is_module = labels >= 0
-
-    baseline = rng.normal(0.0, 1.0, n_genes)
-    loading = rng.uniform(0.6, 1.2, n_genes)  # module loading, or own-noise sd for background
-    theta = rng.uniform(5.0, 20.0, n_genes)
-
-    # Stratified log2 depth offsets: spread over [-1, 1] whatever n_datasets is.
-    strata = rng.permutation(n_datasets)
-    log2_depth = -1.0 + 2.0 * (strata + rng.uniform(size=n_datasets)) / n_datasets
-
-    adatas: list[ad.AnnData] = []
-    f_lo, f_hi = (float(x) for x in gene_fraction)
+    if n_modules < 2:
+        raise ValueError(f"rewiring needs n_modules >= 2, got {n_modules}")
+    if isinstance(n_rewired, bool) or not isinstance(n_rewired, (int, np.integer)) or not (
+            0 <= n_rewired <= n_module_genes):
+        raise ValueError(f"n_rewired must be an integer in [0, {n_module_genes}] (the module "
+                         f"genes), got {n_rewired!r}")
+    rng = np.random.default_rng(seed)
+    universe = _draw_universe(n_datasets, n_modules, genes_per_module, n_background,
+                              gene_names, rng)
+    moved = np.sort(rng.choice(np.flatnonzero(universe.labels >= 0), n_rewired, replace=False))
+    case_labels = universe.labels.copy()
+    # A shift in 1..M-1 (mod M) lands uniformly on one of the other modules.
+    case_labels[moved] = (case_labels[moved] + rng.integers(1, n_modules, n_rewired)) % n_modules
+    adatas = []
     for d, modality in enumerate(mods):
-        name = f"sim{d}_{modality}"
-        frac = rng.uniform(f_lo, f_hi)
-        n_keep = min(n_genes, max(1, round(frac * n_genes)))
-        keep = np.sort(rng.choice(n_genes, size=n_keep, replace=False))
-        n_cells = int(rng.integers(cells[0], cells[1] + 1))
-
-        obsm = {}
-        if modality == "spatial":
-            side = math.ceil(math.sqrt(n_cells))
-            idx = np.arange(n_cells)
-            coords = np.column_stack([idx % side, idx // side]).astype(np.float64)
-            pattern = _spatial_patterns(coords, n_modules, rng)
-            activity = _SPATIAL_SIGNAL * pattern + _SPATIAL_NOISE * rng.normal(
-                size=(n_cells, n_modules)
-            )
-            obsm["spatial"] = coords
-        else:
-            activity = rng.normal(size=(n_cells, n_modules))
-
-        g_mod = labels[keep]
-        g_is_mod = is_module[keep]
-        noise = rng.normal(size=(n_cells, n_keep))
-        shared = np.where(g_is_mod, activity[:, np.maximum(g_mod, 0)], 0.0)
-        eta = (
-            baseline[keep]
-            + rng.normal(0.0, _BATCH_SD, n_keep)
-            + loading[keep] * np.where(g_is_mod, shared, noise)
-            + np.where(g_is_mod, _GENE_NOISE_SD * noise, 0.0)
-        )
-        eta -= eta.max(axis=1, keepdims=True)  # exp without overflow; proportions unchanged
-        rate = np.exp(eta)
-        depth = (
-            _BASE_DEPTH[modality]
-            * 2.0 ** log2_depth[d]
-            * rng.lognormal(-(_CELL_DEPTH_SD**2) / 2, _CELL_DEPTH_SD, n_cells)
-        )
-        mu = depth[:, None] * rate / rate.sum(axis=1, keepdims=True)
-        counts = _sample_counts(mu, theta[keep], modality, rng)
-
-        X = sp.csr_matrix(counts.astype(np.float32))
-        obs = pd.DataFrame(
-            {"depth": depth}, index=pd.Index([f"{name}_c{i:04d}" for i in range(n_cells)])
-        )
-        adata = ad.AnnData(X=X, obs=obs, var=pd.DataFrame(index=pd.Index(names[keep])))
-        adata.layers["counts"] = X.copy()
-        for key, value in obsm.items():
-            adata.obsm[key] = value
-        adata.uns.update(
-            dataset=name,
-            modality=modality,
-            tissue=TISSUES[d % len(TISSUES)],  # by parity: sim0/sim4 (rna) share a tissue
-            species="human",
-            counts=True,
-            simulated=True,
-        )
+        condition = "control" if d < n_control else "case"
+        labels = universe.labels if condition == "control" else case_labels
+        adata = _sample_dataset(universe, labels, d, f"sim{d}_{modality}_{condition}",
+                                modality, gene_fraction, cells, rng)
+        adata.uns["condition"] = condition
         adatas.append(adata)
-    return SimulatedCollection(adatas=adatas, modules=modules)
+    rewired = pd.Series(case_labels[moved], index=pd.Index(universe.names[moved], name="gene"),
+                        name="case_module")
+    return SimulatedCollection(adatas=adatas, modules=_modules(universe)), rewired

@@ -1,7 +1,13 @@
-"""Evaluation: MuSe-GNN's embedding metrics, embedding annotation and plots."""
+"""Evaluation: MuSe-GNN's embedding metrics, planted-module scores, gene function (GO-term and
+label prediction, GO enrichment, differential co-embedding), GRN metrics and plots."""
 
+from dglgene.eval.differential import differential_genes, plot_differential
 from dglgene.eval.embedding import annotate_embedding
+from dglgene.eval.enrichment import embedding_clusters, enrich, enrich_clusters, plot_enrichment
+from dglgene.eval.gene_knn import coexpression_degree, random_embedding, unified_embedding
+from dglgene.eval.go_prediction import go_term_prediction, summarize_go_prediction
 from dglgene.eval.grn_metrics import auprc, auroc, epr, grn_metrics
+from dglgene.eval.label_prediction import LabelPrediction, predict_gene_labels
 from dglgene.eval.metrics import (
     METRICS,
     common_gene_asw,
@@ -13,24 +19,39 @@ from dglgene.eval.metrics import (
     neighbour_overlap,
     summarize_methods,
 )
+from dglgene.eval.planted_modules import planted_module_scores
 from dglgene.eval.plots import plot_pair_overlaps, plot_training, plot_umap
 
 __all__ = [
     "METRICS",
+    "LabelPrediction",
     "annotate_embedding",
     "auprc",
     "auroc",
+    "coexpression_degree",
     "common_gene_asw",
     "common_gene_ratio",
+    "differential_genes",
     "edge_auc",
+    "embedding_clusters",
     "embedding_metrics",
+    "enrich",
+    "enrich_clusters",
     "epr",
+    "go_term_prediction",
     "graph_connectivity",
     "grn_metrics",
     "ilisi",
     "neighbour_overlap",
+    "planted_module_scores",
+    "plot_differential",
+    "plot_enrichment",
     "plot_pair_overlaps",
     "plot_training",
     "plot_umap",
+    "predict_gene_labels",
+    "random_embedding",
+    "summarize_go_prediction",
     "summarize_methods",
+    "unified_embedding",
 ]

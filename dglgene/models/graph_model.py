@@ -135,11 +135,14 @@ class GraphModel(nn.Module):
 
 
 def embedding_frame(collection: GraphCollection) -> pd.DataFrame:
-    """obs of an embedding: one row per (dataset, gene), in collection order."""
+    """obs of an embedding: one row per (dataset, gene), in collection order, with the
+    gene's co-expression degree in that dataset (self-loop excluded)."""
     obs = pd.DataFrame([
         {"gene": gene, "dataset": g.dataset, "modality": g.modality, "tissue": g.tissue}
         for g in collection for gene in g.genes])
     obs.index = [f"{row.dataset}:{row.gene}" for row in obs.itertuples()]
     for column in obs:
         obs[column] = obs[column].astype("category")
+    obs["degree"] = np.concatenate([
+        np.diff(g.adjacency().indptr) - (g.adjacency().diagonal() != 0) for g in collection])
     return obs
