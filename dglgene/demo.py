@@ -39,13 +39,16 @@ from dglgene.grn import (
 from dglgene.nn.performer import save_scbert_checkpoint
 
 
-def demo_collection(seed: int = 0, n_components: int | None = 64) -> GraphCollection:
+def demo_collection(seed: int = 0, n_components: int | None = 64, shared_genes: int = 0
+                    ) -> GraphCollection:
     """Real human graphs plus simulated atac and spatial graphs over shared genes.
 
     Node features are reduced to ``n_components`` over the cell axis (keeps the
-    dataset-specific first layers small on this small machine).
+    dataset-specific first layers small on this small machine); ``shared_genes`` > 0
+    selects the real sets' genes jointly (``GraphRecipe.shared_genes``).
     """
-    real = build_collection(real_human(include_pbmc=True), n_components=n_components)
+    real = build_collection(real_human(include_pbmc=True), n_components=n_components,
+                            shared_genes=shared_genes)
     seen = Counter(gene for graph in real for gene in graph.genes)
     shared = sorted(gene for gene, count in seen.items() if count >= 2)
     simulated = simulate_collection(n_datasets=2, modalities=["atac", "spatial"], n_modules=6,
