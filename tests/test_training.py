@@ -70,9 +70,13 @@ def test_embedding_layout(small) -> None:
     _, coll = small
     emb = MuSeGNN(coll, dim=8).embed(coll)
     assert emb.shape == (sum(g.n_genes for g in coll), 8)
-    assert list(emb.obs.columns) == ["gene", "dataset", "modality", "tissue"]
+    assert list(emb.obs.columns) == ["gene", "dataset", "modality", "tissue", "degree"]
     first = coll[0]
     assert list(emb.obs["gene"][: first.n_genes]) == first.genes
+    # co-expression degree without the self-loop: row sums of the adjacency minus one
+    adjacency = first.adjacency()
+    expected = np.asarray((adjacency != 0).sum(1)).ravel() - (adjacency.diagonal() != 0)
+    assert emb.obs["degree"][: first.n_genes].tolist() == expected.tolist()
 
 
 def cross_dataset_similarity(emb) -> tuple[float, float]:
