@@ -11,15 +11,18 @@ training time and the last epoch's mean loss components; ``--out FILE`` appends 
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import time
 
+from dglgene.config import TRAIN_DEFAULTS
 from dglgene.data import build_collection
 from dglgene.datasets import simulate_collection
 from dglgene.demo import demo_collection
 from dglgene.embed import collection_metrics
-from dglgene.eval import planted_module_scores
+from dglgene.eval import planted_module_scores, same_gene_hit_rate
 from dglgene.models import MuSeGNN
+from dglgene.models.muse_gnn import MUSE_LOSSES
 from dglgene.train import fit
 
 
@@ -30,9 +33,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--group-by", default="auto",
                         help="'auto', or comma-separated GeneGraph attributes ('' = one group)")
-    parser.add_argument("--sim", type=float, default=1.0, help="weight of the similarity loss")
-    parser.add_argument("--lr-encoder", type=float, default=1e-4)
-    parser.add_argument("--shared-genes", type=int, default=0, help="joint gene core (real)")
+    parser.add_argument("--sim", type=float, default=MUSE_LOSSES["sim"],
+                        help="weight of the similarity loss")
+    parser.add_argument("--nce", type=float, default=MUSE_LOSSES["nce"],
+                        help="weight of InfoNCE")
+    parser.add_argument("--lr-encoder", type=float, default=TRAIN_DEFAULTS["lr_encoder"])
+    parser.add_argument("--shared-genes", type=int,
+                        default=inspect.signature(demo_collection).parameters["shared_genes"].default,
+                        help="joint gene core (real)")
     parser.add_argument("--out", help="append the JSON line to this file")
     args = parser.parse_args()
 
@@ -45,7 +53,7 @@ def main() -> None:
     group_by = args.group_by if args.group_by == "auto" else tuple(
         key for key in args.group_by.split(",") if key)
     model = MuSeGNN(collection, group_by=group_by, seed=args.seed,
-                    losses={"recon": 1.0, "sim": args.sim, "nce": 0.01})
+                    losses={**MUSE_LOSSES, "sim": args.sim, "nce": args.nce})
     start = time.perf_counter()
     history = fit(model, collection, epochs=args.epochs, seed=args.seed,
                   lr_encoder=args.lr_encoder)
@@ -56,6 +64,9 @@ def main() -> None:
     if modules is not None:
         result.update(planted_module_scores(emb.X, emb.obs["gene"], emb.obs["dataset"],
                                             modules))
+    else:
+        result["same_gene_hit_rate"] = same_gene_hit_rate(emb.X, emb.obs["gene"],
+                                                          emb.obs["dataset"])
     last = history[history["epoch"] == history["epoch"].max()]
     result.update({f"loss_{k}": float(last[k].mean()) for k in ("recon", "sim", "nce")})
     line = json.dumps(result)

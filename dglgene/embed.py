@@ -60,18 +60,31 @@ def run_embed(inputs: Sequence[str | Path | ad.AnnData], out: str | Path, config
                          "pass two or more .h5ad files")
     collection = build_collection(inputs, config.recipe())
     model, history = train_muse(collection, config, seed, device)
-    emb = annotate_embedding(model.embed(collection), seed=seed)
+    emb = model.embed(collection)
     metrics = collection_metrics(emb, collection, seed)
-    enrichment = cluster_enrichment(emb)
     with atomic_path(out, directory=True) as tmp:
-        emb.write_h5ad(tmp / "gene_embeddings.h5ad")
+        write_embedding_outputs(tmp, emb, history, seed)
         (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2))
-        history.to_csv(tmp / "training_history.csv", index=False)
-        enrichment.to_csv(tmp / "enrichment.csv", index=False)
-        plot_umap(emb, tmp / "umap.png")
-        plot_training(history, tmp / "training.png")
-        plot_enrichment(enrichment, tmp / "enrichment.png")
     return metrics
+
+
+def write_embedding_outputs(out: Path, emb: ad.AnnData, history: pd.DataFrame, seed: int
+                            ) -> pd.DataFrame:
+    """Cluster and lay out ``emb`` (in place), then write its files under ``out``, each
+    atomically: gene_embeddings.h5ad, training_history.csv, enrichment.csv, umap.png,
+    training.png, enrichment.png. Returns the cluster enrichment table."""
+    annotate_embedding(emb, seed=seed)
+    enrichment = cluster_enrichment(emb)
+    with atomic_path(out / "gene_embeddings.h5ad") as tmp:
+        emb.write_h5ad(tmp)
+    with atomic_path(out / "training_history.csv") as tmp:
+        history.to_csv(tmp, index=False)
+    with atomic_path(out / "enrichment.csv") as tmp:
+        enrichment.to_csv(tmp, index=False)
+    plot_umap(emb, out / "umap.png")
+    plot_training(history, out / "training.png")
+    plot_enrichment(enrichment, out / "enrichment.png")
+    return enrichment
 
 
 def cluster_enrichment(emb: ad.AnnData, ontology: str = "bp") -> pd.DataFrame:
@@ -87,12 +100,12 @@ def compare_gene_function(runs: dict, seeds: Sequence[int]) -> tuple[pd.DataFram
 
     Returns the per-seed table (method, seed, BP, MF, CC) and its mean and sd per method.
     """
+    first = runs[next(iter(runs))][0]
+    degree = first.obs.groupby(first.obs["gene"].astype(str), observed=True)["degree"].mean()
     rows = []
     for seed in progress(seeds, "GO prediction"):
         methods = {name: unified_embedding(emb) for (name, s), (emb, _) in runs.items()
                    if s == seed}
-        first = runs[next(iter(runs))][0]
-        degree = first.obs.groupby(first.obs["gene"].astype(str), observed=True)["degree"].mean()
         table = summarize_go_prediction(methods, degree=degree, seed=seed)
         rows.append(table.assign(seed=seed))
     per_seed = pd.concat(rows).rename_axis("method").reset_index()

@@ -19,7 +19,7 @@ from dglgene.eval.metrics import (
     neighbour_overlap,
     summarize_methods,
 )
-from dglgene.eval.planted_modules import planted_module_scores
+from dglgene.eval.planted_modules import planted_module_scores, same_gene_hit_rate
 from dglgene.eval.plots import plot_pair_overlaps, plot_training, plot_umap
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "plot_umap",
     "predict_gene_labels",
     "random_embedding",
+    "same_gene_hit_rate",
     "summarize_go_prediction",
     "summarize_methods",
     "unified_embedding",

@@ -49,6 +49,17 @@ def cross_dataset_neighbours(emb: ArrayLike, datasets: ArrayLike, k: int) -> np.
     return out
 
 
+def same_gene_hit_rate(emb: ArrayLike, genes: ArrayLike, datasets: ArrayLike, k: int = 10,
+                       neighbours: np.ndarray | None = None) -> float:
+    """Share of the common genes' rows that find a row of the same gene among their ``k``
+    nearest rows from other datasets (needs no planted answer: real data too)."""
+    genes = np.asarray(genes).astype(str)
+    nbr = cross_dataset_neighbours(emb, datasets, k) if neighbours is None else neighbours
+    n_datasets = pd.Series(np.asarray(datasets)).groupby(genes).nunique()
+    common = n_datasets.reindex(genes).to_numpy() >= 2
+    return float((genes[nbr] == genes[:, None]).any(axis=1)[common].mean())
+
+
 def planted_module_scores(emb: ArrayLike, genes: ArrayLike, datasets: ArrayLike,
                           modules: Mapping[str, int] | pd.Series, k: int = 10
                           ) -> dict[str, float]:
@@ -58,7 +69,5 @@ def planted_module_scores(emb: ArrayLike, genes: ArrayLike, datasets: ArrayLike,
     nbr = cross_dataset_neighbours(emb, datasets, k)
     in_module = module >= 0
     purity = (module[nbr] == module[:, None])[in_module].mean()
-    n_datasets = pd.Series(np.asarray(datasets)).groupby(genes).nunique()
-    common = n_datasets.reindex(genes).to_numpy() >= 2
-    hit = (genes[nbr] == genes[:, None]).any(axis=1)[common].mean()
-    return {"module_purity": float(purity), "same_gene_hit_rate": float(hit)}
+    return {"module_purity": float(purity),
+            "same_gene_hit_rate": same_gene_hit_rate(emb, genes, datasets, k, nbr)}

@@ -25,7 +25,7 @@ def dense_adjacency(collection: GraphCollection, device: torch.device) -> list[t
 
 
 def fit(model: GraphModel, collection: GraphCollection, epochs: int = 200, seed: int = 0,
-        lr_encoder: float = 1e-4, lr_decoder: float = 1e-3, device: str = "cpu",
+        lr_encoder: float = 1e-3, lr_decoder: float = 1e-3, device: str = "cpu",
         checkpoint: str | Path | None = None, resume: bool = False,
         contrastive_genes: int | None = 100) -> pd.DataFrame:
     """Train ``model`` on ``collection``; return the loss history (one row per step).
