@@ -129,7 +129,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _grn(args: argparse.Namespace) -> int:
-    from dglgene.grn import GRNSettings, run_grn
+    from dglgene.grn.pipeline import run_grn
+    from dglgene.grn.settings import GRNSettings
 
     if args.split_dir and args.split:
         raise ValueError("give --split-dir or --split, not both")
@@ -149,7 +150,9 @@ def _grn(args: argparse.Namespace) -> int:
 
 
 def _bench_grn(args: argparse.Namespace) -> int:
-    from dglgene.grn import GRNSettings, benchmark_datasets, compare_grn, format_grn_table
+    from dglgene.grn.benchmarks import benchmark_datasets, compare_grn
+    from dglgene.grn.report import format_grn_table
+    from dglgene.grn.settings import GRNSettings
 
     datasets = benchmark_datasets(args.data)
     per_seed = compare_grn(datasets, seeds=args.seeds, settings=GRNSettings(epochs=args.epochs))
@@ -161,7 +164,7 @@ def _bench_grn(args: argparse.Namespace) -> int:
 
 def _pretrain(args: argparse.Namespace) -> int:
     from dglgene.datasets import real_human
-    from dglgene.train.pretrain import run_pretrain
+    from dglgene.grn.pretraining import run_pretrain
 
     if bool(args.inputs) == args.builtin:
         raise ValueError("give either .h5ad files or --builtin (the built-in real datasets)")

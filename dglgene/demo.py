@@ -20,13 +20,10 @@ import pandas as pd
 
 from dglgene.atomic import atomic_path
 from dglgene.data import GraphCollection, build_collection
-from dglgene.data.beeline import write_beeline
 from dglgene.datasets import real_human, simulate_collection
-from dglgene.embed import cluster_enrichment, compare_gene_function, compare_methods
+from dglgene.embed import compare_gene_function, compare_methods, write_embedding_outputs
 from dglgene.eval import plot_pair_overlaps
-from dglgene.eval.embedding import annotate_embedding
-from dglgene.eval.enrichment import plot_enrichment
-from dglgene.eval.plots import pair_overlap_matrices, plot_training, plot_umap
+from dglgene.eval.plots import pair_overlap_matrices
 from dglgene.eval.tables import format_comparison
 from dglgene.grn import (
     GRNSettings,
@@ -35,11 +32,12 @@ from dglgene.grn import (
     format_grn_table,
     pretrain_on_cells,
     run_grn,
+    write_beeline,
 )
 from dglgene.nn.performer import save_scbert_checkpoint
 
 
-def demo_collection(seed: int = 0, n_components: int | None = 64, shared_genes: int = 0
+def demo_collection(seed: int = 0, n_components: int | None = 64, shared_genes: int = 500
                     ) -> GraphCollection:
     """Real human graphs plus simulated atac and spatial graphs over shared genes.
 
@@ -84,19 +82,11 @@ def run_demo(out_dir: str | Path = "out/demo", seed: int = 0, epochs: int = 30
 
     _, stats, runs = compare_methods(collection, seeds=(seed,), epochs=epochs)
     emb, history = runs["MuSe-GNN", seed]
-    annotate_embedding(emb, seed=seed)
-    enrichment = cluster_enrichment(emb)
+    enrichment = write_embedding_outputs(out_dir, emb, history, seed)
     _, go_stats = compare_gene_function(runs, (seed,))
     table = stats.xs("mean", axis=1, level=1)
-    with atomic_path(out_dir / "gene_embeddings.h5ad") as tmp:
-        emb.write_h5ad(tmp)
-    with atomic_path(out_dir / "enrichment.csv") as tmp:
-        enrichment.to_csv(tmp, index=False)
     with atomic_path(out_dir / "metrics.json") as tmp:
         tmp.write_text(table.to_json(orient="index", indent=2))
-    plot_umap(emb, out_dir / "umap.png")
-    plot_training(history, out_dir / "training.png")
-    plot_enrichment(enrichment, out_dir / "enrichment.png")
     print(f"\nMuSe-GNN and baselines, {epochs} epochs, seed {seed} (higher is better; "
           "avg_rank: lower is better):")
     print(format_comparison(stats))
@@ -106,7 +96,7 @@ def run_demo(out_dir: str | Path = "out/demo", seed: int = 0, epochs: int = 30
     print("\nGO-BP enrichment of the largest MuSe-GNN clusters (top term each):")
     print(top_terms(enrichment, emb).to_string(index=False))
     print(f"\nwrote {out_dir}/: graphs/, pair_overlaps.png, gene_embeddings.h5ad, umap.png, "
-          "training.png, metrics.json, enrichment.csv, enrichment.png")
+          "training.png, training_history.csv, metrics.json, enrichment.csv, enrichment.png")
     return table
 
 

@@ -24,7 +24,8 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from dglgene.data.beeline import GRNData, read_beeline
+from dglgene.grn.dataset import GRNData
+from dglgene.grn.io import read_beeline
 
 __all__ = ["BEELINE_MDC_DIR", "GROUND_TRUTHS", "load_beeline_mdc"]
 

@@ -26,7 +26,7 @@ expression into counts that look like droplet data.
 3. **Technical noise** (``noise=True``): SERGIO's ``splatModel`` with the parameters of
    SERGIO's README example (:class:`SergioNoise`); the result is UMI counts.
 
-The result is a :class:`~dglgene.data.beeline.GRNData`: expression is genes x cells
+The result is a :class:`~dglgene.grn.dataset.GRNData`: expression is genes x cells
 (human gene symbols as RegNetwork spells them, sorted; cells ``type_<k>_cell_<i>``),
 ``network`` the planted edges, ``tfs`` the planted regulators and ``targets`` every gene
 (BEELINE's Target.csv). Counts are not normalised; SERGIO's library sizes (about 100 UMIs
@@ -53,8 +53,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from dglgene.data.beeline import GRNData
 from dglgene.datasets.real import _locate
+from dglgene.grn.dataset import GRNData
 
 __all__ = ["REGNETWORK_PATH", "SergioNoise", "regnetwork_edges", "simulate_sergio_grn"]
 
@@ -250,8 +250,8 @@ def simulate_sergio_grn(n_tfs: int = 20, n_targets: int = 100, n_cells: int = 30
     regulators among 20 TFs, every gene is a function of those 3 production rates, and
     co-expression can hardly tell a direct target from an indirect one: |r| of all TF-gene
     pairs separates the edges at AUROC 0.60 even without technical noise (seed 0). At the
-    size of ``dglgene.grn.SERGIO_BENCHMARK`` (200 targets, 900 cells, 9 cell types as in
-    SERGIO's published DS1-3) the same measure is 0.82 without the cascade and 0.74 with
+    size of ``dglgene.grn.benchmarks.SERGIO_BENCHMARK`` (200 targets, 900 cells, 9 cell
+    types as in SERGIO's published DS1-3) the same measure is 0.82 without the cascade and 0.74 with
     it on clean expression; SERGIO's technical noise brings both down to 0.65 and 0.64.
     """
     n_tfs = _check_int("n_tfs", n_tfs, 1)

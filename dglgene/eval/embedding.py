@@ -1,18 +1,27 @@
-"""Annotating a gene embedding: Leiden clusters and a UMAP layout (scanpy)."""
+"""Annotating a gene embedding: Leiden clusters and a UMAP layout.
+
+The clusters are :func:`~dglgene.eval.metrics.leiden_clusters`', the same function (and
+so the same partition, for the same ``seed``, ``n_neighbors`` and ``resolution``) as
+behind the embedding metrics; the UMAP layout is scanpy's over the same k-NN graph.
+"""
 
 from __future__ import annotations
 
 import anndata as ad
+import pandas as pd
 import scanpy as sc
+
+from dglgene.eval.metrics import leiden_clusters
 
 
 def annotate_embedding(emb: ad.AnnData, seed: int = 0, n_neighbors: int = 15,
                        resolution: float = 1.0) -> ad.AnnData:
-    """Add ``obs["cluster"]`` (Leiden on the kNN graph of the embedding) and
+    """Add ``obs["cluster"]`` (Leiden on the kNN graph of the embedding, categorical) and
     ``obsm["X_umap"]``, in place; returns ``emb``."""
+    clusters = leiden_clusters(emb.X, k=n_neighbors, resolution=resolution, seed=seed)
+    emb.obs["cluster"] = pd.Categorical(clusters.astype(str),
+                                        categories=sorted(set(clusters.astype(str)), key=int))
     sc.pp.neighbors(emb, n_neighbors=min(n_neighbors, emb.n_obs - 1), use_rep="X",
                     random_state=seed)
-    sc.tl.leiden(emb, resolution=resolution, key_added="cluster", random_state=seed,
-                 flavor="igraph", n_iterations=2, directed=False)
     sc.tl.umap(emb, random_state=seed)
     return emb

@@ -132,3 +132,20 @@ def plot_link_training(history: pd.DataFrame, path: str | Path) -> Path:
     ax.set_title("scTransNet training")
     fig.tight_layout()
     return save_figure(fig, path)
+
+
+def plot_pretraining(history: pd.DataFrame, path: str | Path) -> Path:
+    """Pre-training loss and accuracy per epoch (train, held-out, frequency baseline)."""
+    fig = Figure(figsize=(10, 4))
+    for ax, metric, label in zip(fig.subplots(1, 2), ("loss", "acc"),
+                                 ("masked cross-entropy", "masked accuracy")):
+        ax.plot(history["epoch"], history[f"train_{metric}"], marker="o", label="train")
+        ax.plot(history["epoch"], history[f"val_{metric}"], marker="o", label="held-out")
+        ax.axhline(history[f"baseline_{metric}"].iloc[0], color="grey", linestyle="--",
+                   label="held-out, frequency baseline")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        ax.legend()
+    fig.suptitle("scBERT-style masked-value pre-training")
+    fig.tight_layout()
+    return save_figure(fig, path)

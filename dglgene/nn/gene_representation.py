@@ -9,7 +9,7 @@ subset of ``cells_per_step`` cells (so memory and time per step stay bounded); i
 evaluation all cells are pooled, streamed in chunks.
 
 :class:`FixedEmbedding` is the encoder for precomputed gene embeddings of any other
-foundation model (genes x d, see :func:`dglgene.data.gene_embeddings.read_gene_embeddings`).
+foundation model (genes x d, see :func:`dglgene.grn.gene_embeddings.read_gene_embeddings`).
 
 Both return genes x dim, column-standardised so that their scale does not dominate the
 GNN's representation in the concatenation.
@@ -32,7 +32,8 @@ import torch
 from torch import Tensor, nn
 
 from dglgene.nn.attentive_pooling import AttentivePooling, MeanPooling
-from dglgene.nn.performer import ScBertEncoder, expression_to_tokens, iter_encodings, match_genes
+from dglgene.nn.performer import ScBertEncoder, iter_encodings
+from dglgene.nn.scbert_tokens import expression_to_tokens, match_genes
 
 __all__ = ["FixedEmbedding", "PooledEncodings", "scbert_cell_encodings", "standardise"]
 

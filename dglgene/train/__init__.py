@@ -2,6 +2,14 @@
 
 from dglgene.train.fit import fit
 from dglgene.train.fit_links import fit_links, score_pairs, training_graph
-from dglgene.train.pretrain import pretrain_scbert, run_pretrain
+from dglgene.train.pretrain import pretrain_scbert
 
 __all__ = ["fit", "fit_links", "pretrain_scbert", "run_pretrain", "score_pairs", "training_graph"]
+
+
+def __getattr__(name: str) -> object:
+    if name == "run_pretrain":  # moved up to dglgene.grn.pretraining; loads on first use
+        from dglgene.grn.pretraining import run_pretrain
+
+        return run_pretrain
+    raise AttributeError(f"module 'dglgene.train' has no attribute {name!r}")

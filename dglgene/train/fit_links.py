@@ -93,16 +93,17 @@ def fit_base(model: ScTransNet, tf: torch.Tensor, target: torch.Tensor, labels: 
         return float(loss())
 
 
-def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame, epochs: int = 200,
-              lr: float = 3e-3, weight_decay: float = 1e-4, batch_size: int = 256,
-              patience: int = 30, seed: int = 0, device: str = "cpu",
+def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame, epochs: int = 100,
+              lr: float = 1e-3, weight_decay: float = 1e-4, batch_size: int = 256,
+              patience: int = 20, seed: int = 0, device: str = "cpu",
               val_metric: ValMetric | None = None) -> pd.DataFrame:
     """Train ``model`` on ``train`` pairs; keep the weights of the best validation epoch.
 
     ``val_metric(labels, scores)`` (higher is better, e.g. AUROC) picks the epoch; without
     it (or with an empty validation split) the validation (or training) loss does.
     Returns one row per epoch, epoch 0 being the fitted base (``loss``, ``val_loss``,
-    ``val_score``); ``attrs["best_epoch"]``.
+    ``val_score``); ``attrs["best_epoch"]``. These defaults are also
+    :class:`~dglgene.grn.settings.GRNSettings`' (``dglgene grn``, ``bench-grn``).
     """
     if epochs < 1:
         raise ValueError(f"epochs must be at least 1, got {epochs}")

@@ -2,7 +2,7 @@ r"""scBERT-style masked-value pre-training of an :class:`~dglgene.nn.performer.S
 
 scBERT (Yang et al. 2022, its ``pretrain.py``) pre-trains its Performer like BERT, on
 expression bins instead of words. For a cell with tokens :math:`t_1..t_n` (bins
-:func:`~dglgene.nn.performer.expression_to_tokens`, 0 = not expressed) and non-zero set
+:func:`~dglgene.nn.scbert_tokens.expression_to_tokens`, 0 = not expressed) and non-zero set
 :math:`N = \{g : t_g > 0\}`, :func:`mask_tokens` draws a uniform subset
 :math:`M \subset N` of exactly :math:`\lceil p\,|N| \rceil` genes (:math:`p = 0.15`); each
 :math:`g \in M` is replaced by the mask token 6 with probability 0.9 and keeps its value
@@ -56,11 +56,11 @@ True
 
 from __future__ import annotations
 
+import importlib
 import math
 import time
 import warnings
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import anndata as ad
@@ -71,15 +71,13 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from dglgene.atomic import atomic_path
-from dglgene.data.anndata_input import expression_matrix, read_h5ad
-from dglgene.nn.performer import (
+from dglgene.data.anndata_input import expression_matrix
+from dglgene.nn.performer import ScBertEncoder
+from dglgene.nn.scbert_tokens import (
     SCBERT_BIN_NUM,
     SCBERT_MASK_TOKEN,
-    ScBertEncoder,
     expression_to_tokens,
     log2_normalise_,
-    save_scbert_checkpoint,
 )
 from dglgene.progress import progress
 
@@ -91,9 +89,7 @@ __all__ = [
     "mask_tokens",
     "masked_accuracy",
     "masked_value_loss",
-    "plot_pretraining",
     "pretrain_scbert",
-    "run_pretrain",
     "select_genes",
     "tokenize_datasets",
 ]
@@ -102,8 +98,6 @@ IGNORE_INDEX = -100  # cross_entropy's default ignore_index
 #: Small enough to pre-train on ~1,000 cells x 1,000 genes on 2 CPU cores in minutes.
 SMALL_SCBERT_CONFIG: dict[str, int] = dict(num_tokens=SCBERT_BIN_NUM + 2, dim=32, depth=2,
                                            heads=4, dim_head=16)
-CHECKPOINT_NAME, CURVE_NAME, HISTORY_NAME = "scbert_pretrain.pth", "pretrain_curve.png", \
-    "pretrain_history.csv"
 
 
 class PretrainResult(NamedTuple):
@@ -373,69 +367,14 @@ def pretrain_scbert(adatas: ad.AnnData | Sequence[ad.AnnData], *,
     return PretrainResult(model.eval(), vocabulary, frame)
 
 
-# ---------------------------------------------------------------------------------- files
+def __getattr__(name: str) -> object:
+    """What moved up a layer still imports from here (``dglgene pretrain`` writes files
+    and plots: :mod:`dglgene.grn.pretraining`, :func:`dglgene.eval.plots.plot_pretraining`)."""
+    if name in _MOVED:
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def plot_pretraining(history: pd.DataFrame, path: str | Path) -> Path:
-    """Loss and accuracy per epoch (train, held-out, frequency baseline) as a PNG, atomically."""
-    from matplotlib.figure import Figure  # no pyplot: no global state, no display (Agg)
-
-    fig = Figure(figsize=(10, 4))
-    for ax, metric, label in zip(fig.subplots(1, 2), ("loss", "acc"),
-                                 ("masked cross-entropy", "masked accuracy")):
-        ax.plot(history["epoch"], history[f"train_{metric}"], marker="o", label="train")
-        ax.plot(history["epoch"], history[f"val_{metric}"], marker="o", label="held-out")
-        ax.axhline(history[f"baseline_{metric}"].iloc[0], color="grey", linestyle="--",
-                   label="held-out, frequency baseline")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(label)
-        ax.legend()
-    fig.suptitle("scBERT-style masked-value pre-training")
-    fig.tight_layout()
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=110)
-    return path
-
-
-def run_pretrain(inputs: Sequence[str | Path | ad.AnnData], out: str | Path, *,
-                 config: Mapping[str, Any] | None = None, epochs: int = 10, seed: int = 0,
-                 n_genes: int | None = 1000, **kwargs: Any) -> dict[str, Any]:
-    """Pre-train on ``.h5ad`` files (or AnnData); write checkpoint, curve and history to ``out``.
-
-    ``out`` (a directory, created) receives ``scbert_pretrain.pth`` (scBERT's format plus
-    ``config`` and ``genes``; load with
-    :func:`~dglgene.nn.performer.load_scbert_checkpoint`), ``pretrain_curve.png`` and
-    ``pretrain_history.csv``, each written atomically. ``kwargs`` go to
-    :func:`pretrain_scbert`. Returns a summary (paths, sizes, last-epoch scores).
-    Bad input (no files, a file twice, unreadable, empty, NaN, negative values, duplicate
-    genes) raises a one-line ``ValueError`` (``FileNotFoundError`` for a missing file).
-    """
-    if not inputs:
-        raise ValueError("no input files; pass one or more .h5ad files")
-    seen = set()
-    for p in inputs:
-        if isinstance(p, ad.AnnData):
-            continue
-        key = Path(p).resolve()
-        if key in seen:
-            raise ValueError(f"{p}: given more than once; each file is one dataset")
-        seen.add(key)
-    adatas = [p if isinstance(p, ad.AnnData) else read_h5ad(Path(p)) for p in inputs]
-    result = pretrain_scbert(adatas, config=config, epochs=epochs, seed=seed, n_genes=n_genes,
-                             **kwargs)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    checkpoint = out / CHECKPOINT_NAME
-    save_scbert_checkpoint(result.model, checkpoint, genes=result.genes)
-    curve = plot_pretraining(result.history, out / CURVE_NAME)
-    history_path = out / HISTORY_NAME
-    with atomic_path(history_path) as tmp:
-        result.history.to_csv(tmp, index=False)
-    last = result.history.iloc[-1]
-    return dict(checkpoint=str(checkpoint), curve=str(curve), history=str(history_path),
-                datasets=len(adatas), cells=int(result.history.attrs["n_train"]
-                                                + result.history.attrs["n_val"]),
-                genes=len(result.genes), epochs=epochs, seconds=float(last["seconds"]),
-                **{k: float(last[k]) for k in ("train_loss", "val_loss", "val_acc",
-                                               "baseline_loss", "baseline_acc")})
+_MOVED = {"plot_pretraining": "dglgene.eval.plots", "run_pretrain": "dglgene.grn.pretraining",
+          **dict.fromkeys(("CHECKPOINT_NAME", "CURVE_NAME", "HISTORY_NAME"),
+                          "dglgene.grn.pretraining")}

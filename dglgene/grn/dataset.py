@@ -1,0 +1,109 @@
+"""One GRN dataset: expression plus a known regulatory network over the same genes.
+
+:class:`GRNData` is what the BEELINE/GENELink reader (:mod:`dglgene.grn.io`), the built-in
+benchmarks (:mod:`dglgene.datasets`) and the splits (:mod:`dglgene.grn.splits`) share.
+
+>>> import pandas as pd
+>>> expr = pd.DataFrame([[1.0, 2.0], [0.5, 0.0], [3.0, 1.0]], index=["A", "B", "C"],
+...                     columns=["c1", "c2"])
+>>> grn = GRNData(expr, pd.DataFrame({"tf": ["A"], "target": ["C"]}), tfs=["A"],
+...               targets=["A", "B", "C"], name="toy")
+>>> grn.gene_index["C"], grn.edge_index()
+(2, (array([0]), array([2])))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["GRNData"]
+
+
+def _few(names, n: int = 5) -> str:
+    names = [str(x) for x in names]
+    return ", ".join(names[:n]) + (", ..." if len(names) > n else "")
+
+
+@dataclass(eq=False)
+class GRNData:
+    """Expression plus a known regulatory network over the same genes.
+
+    ``expression``: genes x cells (float, unique gene names, no NaN); ``network``: the
+    known edges, columns ``tf`` and ``target`` (gene names; an optional ``score``);
+    ``tfs``: the TF list (TF.csv); ``targets``: the candidate targets (Target.csv).
+    Row ``i`` of ``expression`` is gene index ``i`` everywhere (splits, Label.csv).
+    """
+
+    expression: pd.DataFrame
+    network: pd.DataFrame
+    tfs: list[str]
+    targets: list[str]
+    name: str = "grn"
+    _index: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        expr = self.expression
+        if not isinstance(expr, pd.DataFrame) or expr.shape[0] == 0 or expr.shape[1] == 0:
+            raise ValueError(f"GRNData {self.name!r}: expression must be a non-empty "
+                             "genes x cells DataFrame")
+        if not all(isinstance(g, str) for g in expr.index):
+            expr = self.expression = expr.set_axis(expr.index.astype(str), axis=0)
+        dup = expr.index[expr.index.duplicated()].unique()
+        if len(dup):
+            raise ValueError(f"GRNData {self.name!r}: {len(dup)} duplicate gene names in the "
+                             f"expression ({_few(dup)}); merge or rename them")
+        values = expr.to_numpy()
+        if not np.issubdtype(values.dtype, np.number):
+            raise ValueError(f"GRNData {self.name!r}: expression has non-numeric values; "
+                             "give genes x cells numbers with gene names as the index")
+        if not np.isfinite(values).all():
+            raise ValueError(f"GRNData {self.name!r}: expression has "
+                             f"{int((~np.isfinite(values)).sum())} NaN/inf values; "
+                             "impute or drop them")
+        missing = {"tf", "target"} - set(self.network.columns)
+        if missing:
+            raise ValueError(f"GRNData {self.name!r}: network lacks columns {sorted(missing)}; "
+                             "it needs columns tf, target (gene names)")
+        self._index = {g: i for i, g in enumerate(expr.index)}
+        self.tfs = [str(t) for t in self.tfs]
+        self.targets = [str(t) for t in self.targets]
+        for what, genes in (("network TFs", self.network["tf"]),
+                            ("network targets", self.network["target"]),
+                            ("tfs", self.tfs), ("targets", self.targets)):
+            unknown = sorted(set(map(str, genes)) - self._index.keys())
+            if unknown:
+                raise ValueError(f"GRNData {self.name!r}: {len(unknown)} {what} are not rows "
+                                 f"of the expression ({_few(unknown)}); drop them first")
+
+    @property
+    def gene_index(self) -> dict[str, int]:
+        """Gene name -> row index of ``expression``."""
+        return dict(self._index)
+
+    @property
+    def genes(self) -> list[str]:
+        return list(self.expression.index)
+
+    @property
+    def n_genes(self) -> int:
+        return self.expression.shape[0]
+
+    @property
+    def n_cells(self) -> int:
+        return self.expression.shape[1]
+
+    def indices(self, genes) -> np.ndarray:
+        """Row indices of gene names (KeyError-free: the names were checked)."""
+        return np.array([self._index[str(g)] for g in genes], dtype=np.int64)
+
+    def edge_index(self) -> tuple[np.ndarray, np.ndarray]:
+        """Known edges as (tf rows, target rows)."""
+        return self.indices(self.network["tf"]), self.indices(self.network["target"])
+
+    def copy(self) -> GRNData:
+        return GRNData(self.expression.copy(), self.network.copy(), list(self.tfs),
+                       list(self.targets), self.name)
+

@@ -1,0 +1,71 @@
+"""The foundation-model side of a GRN run: what a frozen single-cell encoder gives each gene.
+
+A checkpoint (scBERT's format, with its gene list), a small encoder pre-trained on the
+data's own cells (seed 0, self-supervised: no labels involved), precomputed gene
+embeddings of any other model, or nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import torch
+
+from dglgene.grn.dataset import GRNData
+from dglgene.grn.gene_embeddings import read_gene_embeddings
+from dglgene.grn.settings import GRNSettings
+from dglgene.nn.gene_representation import scbert_cell_encodings
+from dglgene.nn.performer import ScBertEncoder, checkpoint_genes, load_scbert_checkpoint
+from dglgene.train.pretrain import pretrain_scbert
+
+__all__ = ["encoder_encodings", "pretrain_on_cells"]
+
+
+def encoder_encodings(data: GRNData, encoder: str = "scbert",
+                      checkpoint: str | os.PathLike | None = None,
+                      settings: GRNSettings | None = None,
+                      device: str = "cpu") -> torch.Tensor | np.ndarray | None:
+    """What the foundation-model side contributes for ``data``'s genes.
+
+    ``"scbert"``: cell encodings (cells x genes x dim) from ``checkpoint`` (which must carry
+    its gene list) or, without one, from a small encoder pre-trained on ``data``'s cells;
+    ``"precomputed:PATH"``: a genes x d array; ``"none"``: None.
+    """
+    settings = settings or GRNSettings()
+    if encoder == "none":
+        return None
+    if encoder.startswith("precomputed:"):
+        matrix, report = read_gene_embeddings(encoder.split(":", 1)[1], data.genes)
+        print(f"precomputed gene embeddings: {report}")
+        return matrix
+    if encoder != "scbert":
+        raise ValueError(f"unknown encoder {encoder!r}; use scbert, precomputed:PATH or none")
+    if checkpoint is not None:
+        if not Path(checkpoint).is_file():
+            raise ValueError(f"checkpoint {str(checkpoint)!r} does not exist")
+        genes = checkpoint_genes(checkpoint)
+        if genes is None:
+            raise ValueError(f"checkpoint {str(checkpoint)!r} has no gene list (a 'genes' "
+                             "entry); add scBERT's gene order to it as ckpt['genes']")
+        model = load_scbert_checkpoint(checkpoint, with_head=False)
+    else:
+        model, genes = pretrain_on_cells(data, settings, device)
+    return scbert_cell_encodings(model.to(device), data.expression, genes,
+                                 max_cells=settings.max_cells)
+
+
+def pretrain_on_cells(data: GRNData, settings: GRNSettings, device: str = "cpu"
+                      ) -> tuple[ScBertEncoder, list[str]]:
+    """A small scBERT-style encoder pre-trained (masked values, seed 0) on ``data``'s cells."""
+    cells = ad.AnnData(data.expression.T.to_numpy(np.float32))
+    cells.var_names, cells.obs_names = data.genes, list(map(str, data.expression.columns))
+    with warnings.catch_warnings():  # log-normalised input is binned as counts, as scBERT does
+        warnings.simplefilter("ignore", UserWarning)
+        result = pretrain_scbert(cells, config=settings.pretrain_config,
+                                 epochs=settings.pretrain_epochs, seed=0, genes=data.genes,
+                                 device=device)
+    return result.model, result.genes

@@ -1,0 +1,81 @@
+"""The methods a GRN run compares: scTransNet, its ablations and the baselines.
+
+Every method sees the same splits and seeds. :data:`METHODS` states each model variant
+as changes to :class:`~dglgene.grn.settings.GRNSettings`; :data:`BASELINES` need no
+training beyond their own fit on the training split.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from dglgene.eval.grn_metrics import grn_metrics
+from dglgene.grn.dataset import GRNData
+from dglgene.grn.settings import VAL_METRICS, GRNSettings
+from dglgene.models.grn_baselines import genie3_scores, pearson_scores, per_tf_prior
+from dglgene.models.sctransnet import ScTransNet
+from dglgene.nn.gene_representation import FixedEmbedding, PooledEncodings
+from dglgene.train.fit_links import fit_links, score_pairs, training_graph
+
+__all__ = ["BASELINES", "METHODS", "baseline_scores", "gene_representation", "method_metrics",
+           "train_scores"]
+
+#: method name -> (uses the transformer encoder, settings changes)
+METHODS: dict[str, tuple[bool, dict]] = {
+    "scTransNet": (True, {}),
+    "GENELink (no transformer)": (False, {}),
+    "no GNN": (True, {"gnn": None}),
+    "mean pooling": (True, {"pooling": "mean"}),
+}
+BASELINES = ("per-TF prior", "Pearson |r|", "GENIE3")
+
+#: what :func:`~dglgene.grn.encoder.encoder_encodings` gives
+EncoderSource = torch.Tensor | np.ndarray | None
+
+
+def gene_representation(source: EncoderSource, settings: GRNSettings) -> nn.Module | None:
+    """The transformer view of scTransNet: pooled cell encodings or a fixed embedding."""
+    if source is None:
+        return None
+    if isinstance(source, torch.Tensor) and source.ndim == 3:
+        return PooledEncodings(source, pooling=settings.pooling)
+    return FixedEmbedding(source)
+
+
+def train_scores(data: GRNData, splits: Mapping[str, pd.DataFrame], source: EncoderSource,
+                 settings: GRNSettings, seed: int = 0, device: str = "cpu"
+                 ) -> tuple[np.ndarray, pd.DataFrame]:
+    """Train scTransNet (or an ablation) on ``splits``; test scores and training history."""
+    torch.manual_seed(seed)  # the model's initial weights
+    expression = torch.as_tensor(data.expression.to_numpy(np.float32))
+    model = ScTransNet(expression, gene_representation(source, settings), gnn=settings.gnn,
+                       head_hidden=settings.head_hidden, dropout=settings.dropout)
+    history = fit_links(model, splits["train"], splits["val"], epochs=settings.epochs,
+                        lr=settings.lr, weight_decay=settings.weight_decay,
+                        batch_size=settings.batch_size,
+                        patience=settings.patience, seed=seed, device=device,
+                        val_metric=VAL_METRICS[settings.select_by])
+    graph = training_graph(data.n_genes, splits["train"]) if model.gnn is not None else None
+    return score_pairs(model, graph, splits["test"]), history
+
+
+def baseline_scores(data: GRNData, splits: Mapping[str, pd.DataFrame], seed: int = 0,
+                    names: Sequence[str] = BASELINES) -> dict[str, np.ndarray]:
+    """Scores of the baselines on the test split (same split, same seed)."""
+    test = splits["test"]
+    makers = {
+        "per-TF prior": lambda: per_tf_prior(splits["train"], test),
+        "Pearson |r|": lambda: pearson_scores(data.expression, test),
+        "GENIE3": lambda: genie3_scores(data.expression, data.tfs, test, seed=seed),
+    }
+    return {name: makers[name]() for name in names}
+
+
+def method_metrics(labels: np.ndarray, scores: Mapping[str, np.ndarray]) -> dict[str, dict]:
+    """:func:`~dglgene.eval.grn_metrics.grn_metrics` of each method's test scores."""
+    return {name: grn_metrics(labels, s) for name, s in scores.items()}
