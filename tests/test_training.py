@@ -8,7 +8,9 @@ import torch
 
 from dglgene.data import build_collection
 from dglgene.datasets import simulate_collection
+from dglgene.eval import same_gene_hit_rate
 from dglgene.models import GAE, VGAE, MuSeGNN, muse_ablation
+from dglgene.models.muse_gnn import MUSE_LOSSES
 from dglgene.train import fit
 
 
@@ -54,8 +56,9 @@ def test_each_step_pairs_a_graph_with_another(small) -> None:
     for _, epoch in history.groupby("epoch"):
         assert sorted(epoch["i"]) == list(range(len(coll)))  # every graph once per epoch
     assert {"recon", "sim", "nce", "total"} <= set(history)
-    np.testing.assert_allclose(history["total"],
-                               history["recon"] + history["sim"] + 0.01 * history["nce"],
+    w = MUSE_LOSSES
+    np.testing.assert_allclose(history["total"], w["recon"] * history["recon"]
+                               + w["sim"] * history["sim"] + w["nce"] * history["nce"],
                                rtol=1e-5, atol=1e-6)
 
 
@@ -94,12 +97,18 @@ def test_muse_aligns_common_genes_across_datasets(small) -> None:
     _, coll = small
     model = MuSeGNN(coll)
     fit(model, coll, epochs=40, seed=0)
-    same, other = cross_dataset_similarity(model.embed(coll))
-    assert same > other + 0.2
+    emb = model.embed(coll)
+    same, other = cross_dataset_similarity(emb)
+    assert same > other
+    # A common gene finds itself among its 10 nearest rows of other datasets. Measured
+    # (seed 0, 40 epochs): MuSe-GNN 0.67; recon-only 0.08, GAE 0.09, VGAE 0.08.
+    hit = same_gene_hit_rate(emb.X, emb.obs["gene"], emb.obs["dataset"])
+    assert hit > 0.5
     for baseline in (muse_ablation(coll), GAE(coll), VGAE(coll)):
         fit(baseline, coll, epochs=40, seed=0)
-        b_same, b_other = cross_dataset_similarity(baseline.embed(coll))
-        assert same - other > b_same - b_other + 0.15, type(baseline).__name__
+        b = baseline.embed(coll)
+        assert same_gene_hit_rate(b.X, b.obs["gene"], b.obs["dataset"]) < hit - 0.4, \
+            type(baseline).__name__
 
 
 def test_muse_beats_its_baselines_on_avg_score(small) -> None:
