@@ -6,6 +6,11 @@
 (joint gene selection of the real sets), or ``simulated`` (planted modules; adds the
 module purity and same-gene hit rate). Prints the six metrics, the planted scores, the
 training time and the last epoch's mean loss components; ``--out FILE`` appends the line.
+
+Several budgets (``--epochs 30 100 300 1000``) train one run and score it at each: the run
+resumes from its checkpoint, which continues it exactly (rates and random states included),
+so each line equals an uninterrupted run of that many epochs. ``--go`` adds the median
+GO-term prediction AUROCs (evaluation only: never used to choose a setting).
 """
 
 from __future__ import annotations
@@ -13,14 +18,22 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import tempfile
 import time
+from pathlib import Path
 
 from dglgene.config import TRAIN_DEFAULTS
 from dglgene.data import build_collection
 from dglgene.datasets import simulate_collection
 from dglgene.demo import demo_collection
 from dglgene.embed import collection_metrics
-from dglgene.eval import planted_module_scores, same_gene_hit_rate
+from dglgene.eval import (
+    coexpression_degree,
+    planted_module_scores,
+    same_gene_hit_rate,
+    summarize_go_prediction,
+    unified_embedding,
+)
 from dglgene.models import MuSeGNN
 from dglgene.models.muse_gnn import MUSE_LOSSES
 from dglgene.train import fit
@@ -29,7 +42,8 @@ from dglgene.train import fit
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", choices=["real", "simulated"], default="real")
-    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--epochs", type=int, nargs="+", default=[30],
+                        help="one or more budgets, scored along one run")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--group-by", default="auto",
                         help="'auto', or comma-separated GeneGraph attributes ('' = one group)")
@@ -41,7 +55,8 @@ def main() -> None:
     parser.add_argument("--shared-genes", type=int,
                         default=inspect.signature(demo_collection).parameters["shared_genes"].default,
                         help="joint gene core (real)")
-    parser.add_argument("--out", help="append the JSON line to this file")
+    parser.add_argument("--go", action="store_true", help="add GO-prediction medians")
+    parser.add_argument("--out", help="append the JSON lines to this file")
     args = parser.parse_args()
 
     modules = None
@@ -54,12 +69,22 @@ def main() -> None:
         key for key in args.group_by.split(",") if key)
     model = MuSeGNN(collection, group_by=group_by, seed=args.seed,
                     losses={**MUSE_LOSSES, "sim": args.sim, "nce": args.nce})
-    start = time.perf_counter()
-    history = fit(model, collection, epochs=args.epochs, seed=args.seed,
-                  lr_encoder=args.lr_encoder)
-    seconds = time.perf_counter() - start
+    seconds = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        checkpoint = Path(tmp) / "run.pt"
+        for epochs in sorted(args.epochs):
+            start = time.perf_counter()
+            history = fit(model, collection, epochs=epochs, seed=args.seed,
+                          lr_encoder=args.lr_encoder, checkpoint=checkpoint, resume=True)
+            seconds += time.perf_counter() - start
+            report(args, epochs, model, collection, modules, history, seconds)
+
+
+def report(args: argparse.Namespace, epochs: int, model: MuSeGNN, collection,
+           modules, history, seconds: float) -> None:
+    """Print (and with ``--out`` append) the JSON line of one budget."""
     emb = model.embed(collection)
-    result = {**vars(args), **collection_metrics(emb, collection, args.seed),
+    result = {**vars(args), "epochs": epochs, **collection_metrics(emb, collection, args.seed),
               "train_seconds": round(seconds, 1)}
     if modules is not None:
         result.update(planted_module_scores(emb.X, emb.obs["gene"], emb.obs["dataset"],
@@ -67,14 +92,18 @@ def main() -> None:
     else:
         result["same_gene_hit_rate"] = same_gene_hit_rate(emb.X, emb.obs["gene"],
                                                           emb.obs["dataset"])
+    if args.go:
+        go = summarize_go_prediction({"model": unified_embedding(emb)},
+                                     degree=coexpression_degree(collection), seed=args.seed)
+        result.update({f"go_{ontology}": float(go.loc["model", ontology])
+                       for ontology in go.columns})
     last = history[history["epoch"] == history["epoch"].max()]
     result.update({f"loss_{k}": float(last[k].mean()) for k in ("recon", "sim", "nce")})
     line = json.dumps(result)
-    print(line)
+    print(line, flush=True)
     if args.out:
         with open(args.out, "a") as f:
             f.write(line + "\n")
-
 
 if __name__ == "__main__":
     main()

@@ -51,14 +51,13 @@ def _embed(args: argparse.Namespace) -> int:
 
 def _predict_labels(args: argparse.Namespace) -> int:
     from dglgene.data import read_h5ad
-    from dglgene.eval.gene_knn import unified_embedding
+    from dglgene.eval.gene_knn import coexpression_degree, unified_embedding
     from dglgene.eval.label_prediction import predict_gene_labels
 
     emb = read_h5ad(args.embedding)
     unified = unified_embedding(emb)
     # the degree floor needs the co-expression degrees, which only some embeddings carry
-    degree = (emb.obs.groupby(emb.obs["gene"].astype(str))["degree"].mean()
-              if "degree" in emb.obs else None)
+    degree = coexpression_degree(emb) if "degree" in emb.obs else None
     result = predict_gene_labels(unified, args.labels, k=args.k, n_folds=args.folds,
                                  seed=args.seed, degree=degree)
     result.save(args.out)

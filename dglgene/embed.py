@@ -20,7 +20,7 @@ from dglgene.data import GraphCollection, build_collection
 from dglgene.datasets.go import go_gene_sets
 from dglgene.eval.embedding import annotate_embedding
 from dglgene.eval.enrichment import embedding_clusters, enrich_clusters, plot_enrichment
-from dglgene.eval.gene_knn import unified_embedding
+from dglgene.eval.gene_knn import coexpression_degree, unified_embedding
 from dglgene.eval.go_prediction import summarize_go_prediction
 from dglgene.eval.metrics import METRICS, embedding_metrics, summarize_methods
 from dglgene.eval.plots import plot_training, plot_umap
@@ -101,7 +101,7 @@ def compare_gene_function(runs: dict, seeds: Sequence[int]) -> tuple[pd.DataFram
     Returns the per-seed table (method, seed, BP, MF, CC) and its mean and sd per method.
     """
     first = runs[next(iter(runs))][0]
-    degree = first.obs.groupby(first.obs["gene"].astype(str), observed=True)["degree"].mean()
+    degree = coexpression_degree(first)
     rows = []
     for seed in progress(seeds, "GO prediction"):
         methods = {name: unified_embedding(emb) for (name, s), (emb, _) in runs.items()

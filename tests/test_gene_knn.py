@@ -5,10 +5,12 @@ from __future__ import annotations
 import anndata as ad
 import numpy as np
 import pandas as pd
+import pytest
 import scipy.sparse as sp
 
 from dglgene.data import GeneGraph, GraphCollection
 from dglgene.eval.gene_knn import coexpression_degree, unified_embedding
+from dglgene.models.graph_model import embedding_frame
 
 
 def test_unified_embedding_averages_a_genes_rows_over_datasets() -> None:
@@ -37,3 +39,9 @@ def test_coexpression_degree_skips_self_loops_and_averages_datasets() -> None:
                             toy_graph("B", ["X", "W", "Y"], [(0, 1), (1, 2)])])
     degree = coexpression_degree(coll)
     assert degree.to_dict() == {"W": 2.0, "X": 1.5, "Y": 1.0, "Z": 1.0}
+    # the same degrees from an embedding of that collection (its obs carries them)
+    obs = embedding_frame(coll)
+    emb = ad.AnnData(np.zeros((len(obs), 1), np.float32), obs=obs)
+    assert coexpression_degree(emb).to_dict() == degree.to_dict()
+    with pytest.raises(ValueError, match=r"no obs\['degree'\] column"):
+        coexpression_degree(ad.AnnData(emb.X, obs=obs.drop(columns="degree")))

@@ -49,7 +49,7 @@ def batches(draw: st.DrawFn, min_common: int = 0, min_diff: int = 0) -> PairBatc
         diff_i=rest_i, diff_i_neighbor=torch.randint(n_i, (len(rest_i),), generator=g),
         diff_j=rest_j, diff_j_neighbor=torch.randint(n_j, (len(rest_j),), generator=g),
         adjacency_i=adjacency, logits_i=3 * torch.randn(n_i, n_i, generator=g),
-        seed=draw(st.integers(0, 1000)))
+        seed=draw(st.integers(0, 1000)), weight_scale=draw(st.floats(0.01, 1.0)))
 
 
 def replace(batch: PairBatch, **changes: object) -> PairBatch:
@@ -69,7 +69,8 @@ def test_similarity_minimal_when_common_genes_coincide(batch) -> None:
     z_j = batch.z_j.clone()
     z_j[batch.common_j] = batch.z_i[batch.common_i]
     best = loss(replace(batch, z_j=z_j))
-    assert float(best) == pytest.approx(-float(batch.weights.mean()), abs=1e-9)
+    assert float(best) == pytest.approx(-float(batch.weights.mean()) / batch.weight_scale,
+                                        abs=1e-9)
     assert float(loss(batch)) >= float(best) - 1e-9
 
 
@@ -90,7 +91,21 @@ def test_similarity_zero_when_weights_zero(batch) -> None:
 def test_similarity_is_the_formula(batch) -> None:
     cos = F.cosine_similarity(batch.z_i[batch.common_i], batch.z_j[batch.common_j], dim=1)
     expected = -(batch.weights * cos).sum() / len(cos)
-    assert float(WeightedCosineSimilarity()(batch)) == pytest.approx(float(expected))
+    assert float(WeightedCosineSimilarity(relative=False)(batch)) == pytest.approx(
+        float(expected))
+    assert float(WeightedCosineSimilarity()(batch)) == pytest.approx(
+        float(expected) / batch.weight_scale)
+
+
+@given(batches(min_common=1), st.floats(0.01, 100))
+def test_similarity_depends_on_weights_relative_to_their_mean(batch, c) -> None:
+    """Relative weights: multiplying every Jaccard weight and their collection mean by the
+    same factor changes nothing; raw weights scale the loss by that factor."""
+    scaled = replace(batch, weights=c * batch.weights, weight_scale=c * batch.weight_scale)
+    assert float(WeightedCosineSimilarity()(scaled)) == pytest.approx(
+        float(WeightedCosineSimilarity()(batch)), abs=1e-9)
+    assert float(WeightedCosineSimilarity(relative=False)(scaled)) == pytest.approx(
+        c * float(WeightedCosineSimilarity(relative=False)(batch)), abs=1e-9)
 
 
 # --- InfoNCE -----------------------------------------------------------------------------

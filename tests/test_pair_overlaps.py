@@ -71,6 +71,14 @@ def test_weights_are_jaccard_in_unit_interval(coll, seed) -> None:
 
 
 @given(collections(), SEEDS)
+def test_mean_weight_is_the_mean_over_every_common_gene(coll, seed) -> None:
+    out = pair_overlaps(*coll, seed=seed)
+    weights = [w for _, _, p in out for w in p.weights.tolist()]
+    expected = sum(weights) / len(weights) if any(weights) else 1.0
+    assert out.mean_weight == pytest.approx(expected, rel=1e-12)
+
+
+@given(collections(), SEEDS)
 def test_weights_symmetric_in_graph_order(coll, seed) -> None:
     forward = pair_overlaps(*coll, seed=seed)
     backward = pair_overlaps(*(column[::-1] for column in coll), seed=seed)

@@ -75,3 +75,8 @@ class GeneGraph:
         indptr, indices = self.csr()
         n = self.n_genes
         return sp.csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=(n, n))
+
+    def degree(self) -> np.ndarray:
+        """Each gene's number of co-expression partners, its self-loop not counted."""
+        adjacency = self.adjacency()
+        return np.diff(adjacency.indptr) - (adjacency.diagonal() != 0)

@@ -68,15 +68,20 @@ def unified_embedding(emb: ad.AnnData) -> pd.DataFrame:
     return values.groupby(emb.obs["gene"].astype(str).to_numpy()).mean().rename_axis("gene")
 
 
-def coexpression_degree(collection: GraphCollection) -> pd.Series:
+def coexpression_degree(source: GraphCollection | ad.AnnData) -> pd.Series:
     """Each gene's number of co-expression partners (self-loop excluded), averaged over
-    the datasets that hold it."""
-    parts = []
-    for graph in collection:
-        adjacency = graph.adjacency()
-        degree = np.diff(adjacency.indptr) - (adjacency.diagonal() != 0)
-        parts.append(pd.Series(degree, index=graph.genes, dtype=np.float64))
-    return pd.concat(parts).groupby(level=0).mean().rename("degree").rename_axis("gene")
+    the datasets that hold it: from a collection's graphs, or from an embedding's
+    ``obs["degree"]`` (which every dglgene embedding carries)."""
+    if isinstance(source, ad.AnnData):
+        if "degree" not in source.obs:
+            raise ValueError("the embedding has no obs['degree'] column; embed with dglgene, "
+                             "or give the collection instead")
+        genes, degree = source.obs["gene"].astype(str).to_numpy(), source.obs["degree"]
+    else:
+        genes = np.concatenate([graph.genes for graph in source])
+        degree = np.concatenate([graph.degree() for graph in source])
+    return (pd.Series(np.asarray(degree, np.float64), index=genes).groupby(level=0).mean()
+            .rename("degree").rename_axis("gene"))
 
 
 def random_embedding(unified: pd.DataFrame, seed: int = 0) -> pd.DataFrame:

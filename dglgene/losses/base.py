@@ -43,6 +43,7 @@ class PairBatch:
     # too big for dense logits.
     pair_logits_i: Callable[[Tensor, Tensor, Tensor], Tensor] | None = None
     seed: int = 0
+    weight_scale: float = 1.0  # the collection's mean Jaccard weight (PairOverlaps.mean_weight)
     extras: dict[str, Tensor] = field(default_factory=dict)  # model terms, e.g. a VAE's KL
 
     def zero(self) -> Tensor:

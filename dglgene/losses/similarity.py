@@ -2,12 +2,17 @@ r"""Weighted cosine similarity of the genes two datasets share.
 
 .. math::
     \mathcal{L}_{sim} = -\frac{1}{|C_{ij}|}\sum_{g \in C_{ij}}
-        \lambda_{ijg}\,\cos\big(z^{(i)}_g, z^{(j)}_g\big),
+        \frac{\lambda_{ijg}}{\bar\lambda}\,\cos\big(z^{(i)}_g, z^{(j)}_g\big),
     \qquad \lambda_{ijg} = \frac{|N_{ig}\cap N_{jg}|}{|N_{ig}\cup N_{jg}|}
 
 A common gene is pulled towards itself across datasets as strongly as its co-expression
-neighbourhoods agree. The minimum, :math:`-\bar\lambda`, is reached when every common
-gene's two embeddings point the same way.
+neighbourhoods agree. :math:`\bar\lambda` is the mean Jaccard weight over all common genes
+of all pairs of the collection (``PairBatch.weight_scale``), so that a loss weight means
+the same pull on collections whose neighbourhoods overlap little (real sets: 0.05) or much
+(the simulated sets: 0.34), while pairs and genes keep their relative weights.
+``relative=False`` uses the raw :math:`\lambda_{ijg}`, as the reference does. The minimum,
+:math:`-\overline{\lambda_{ij}}/\bar\lambda`, is reached when every common gene's two
+embeddings point the same way.
 
 Example
 -------
@@ -16,8 +21,10 @@ Example
 >>> z = torch.randn(4, 8)
 >>> idx = torch.arange(4)
 >>> batch = PairBatch(z, 3 * z, idx, idx, torch.full((4,), 0.5), idx[:0], idx[:0],
-...                   idx[:0], idx[:0])
+...                   idx[:0], idx[:0], weight_scale=0.25)
 >>> round(float(WeightedCosineSimilarity()(batch)), 6)
+-2.0
+>>> round(float(WeightedCosineSimilarity(relative=False)(batch)), 6)
 -0.5
 """
 
@@ -33,8 +40,9 @@ from dglgene.losses.base import LOSSES, Loss, PairBatch
 class WeightedCosineSimilarity(Loss):
     """Minus the λ-weighted mean cosine similarity of common genes (module docstring)."""
 
-    def __init__(self, eps: float = 1e-8) -> None:
+    def __init__(self, relative: bool = True, eps: float = 1e-8) -> None:
         super().__init__()
+        self.relative = relative
         self.eps = eps
 
     def forward(self, batch: PairBatch) -> Tensor:
@@ -42,4 +50,7 @@ class WeightedCosineSimilarity(Loss):
             return batch.zero()
         cosine = F.cosine_similarity(batch.z_i[batch.common_i], batch.z_j[batch.common_j],
                                      dim=-1, eps=self.eps)
-        return -(batch.weights.to(cosine.dtype) * cosine).mean()
+        weights = batch.weights.to(cosine.dtype)
+        if self.relative:
+            weights = weights / batch.weight_scale
+        return -(weights * cosine).mean()

@@ -120,7 +120,8 @@ class GraphModel(nn.Module):
             extras["kl_i"] = self.encoder.kl
         batch = pair_batch(z_i, z_j, overlaps.get(i, j), rng, contrastive_genes,
                            adjacency_i=adjacency_i, logits_i=decoder(z_i),
-                           pair_logits_i=getattr(decoder, "pair_logits", None), extras=extras)
+                           pair_logits_i=getattr(decoder, "pair_logits", None), extras=extras,
+                           weight_scale=overlaps.mean_weight)
         return self.loss.components(batch)
 
     @torch.no_grad()
@@ -143,6 +144,5 @@ def embedding_frame(collection: GraphCollection) -> pd.DataFrame:
     obs.index = [f"{row.dataset}:{row.gene}" for row in obs.itertuples()]
     for column in obs:
         obs[column] = obs[column].astype("category")
-    obs["degree"] = np.concatenate([
-        np.diff(g.adjacency().indptr) - (g.adjacency().diagonal() != 0) for g in collection])
+    obs["degree"] = np.concatenate([g.degree() for g in collection])
     return obs

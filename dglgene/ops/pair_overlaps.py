@@ -32,7 +32,7 @@ from __future__ import annotations
 import importlib
 import warnings
 from collections.abc import Iterator, Sequence
-from functools import cache
+from functools import cache, cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -117,6 +117,12 @@ class PairOverlaps:
                           a["diff_i"][di], a["diff_j"][dj],
                           a["diff_i_neighbor"][di], a["diff_j_neighbor"][dj])
         return out if i < j else out.swapped()
+
+    @cached_property
+    def mean_weight(self) -> float:
+        """Mean Jaccard weight over every common gene of every pair (1 with none)."""
+        weights = self.arrays["weights"]
+        return float(weights.mean()) if len(weights) and weights.any() else 1.0
 
     def __iter__(self) -> Iterator[tuple[int, int, PairOverlap]]:
         for i, j in self.pairs.tolist():
