@@ -16,6 +16,7 @@ from dglgene.losses import LOSSES
 from dglgene.losses.link_bce import LinkBatch, LinkBCE
 from dglgene.models.sctransnet import ScTransNet
 from dglgene.nn.attentive_pooling import AttentivePooling
+from dglgene.nn.cell_encodings import CellEncodings
 from dglgene.nn.gene_representation import (
     FixedEmbedding,
     PooledEncodings,
@@ -162,9 +163,50 @@ def test_pooled_encodings_learn_through_the_attention_only():
     assert isinstance(rep.pool, AttentivePooling)
     assert {n for n, _ in rep.named_parameters()} == {"pool.project.weight", "pool.project.bias",
                                                      "pool.score.weight"}
-    assert "encodings" not in rep.state_dict()  # data, not weights
+    assert not rep.state_dict().keys() - {"pool.project.weight", "pool.project.bias",
+                                          "pool.score.weight"}  # encodings are data
     with pytest.raises(ValueError, match="unknown pooling"):
         PooledEncodings(torch.randn(2, 2, 2), pooling="max")
+
+
+@given(st.integers(1, 30), st.integers(1, 5), st.integers(1, 4), st.integers(1, 8),
+       st.lists(st.integers(0, 29), max_size=12))
+@settings(max_examples=30, deadline=None)
+def test_cell_encodings_store_gives_back_what_was_appended(cells, genes, dim, chunk, pick):
+    h = torch.randn(cells, genes, dim, generator=torch.Generator().manual_seed(cells))
+    store = CellEncodings.from_tensor(h, chunk)
+    assert store.shape == (cells, genes, dim)
+    assert torch.equal(torch.cat(list(store.chunks(chunk))), h)  # bit for bit
+    pick = [i % cells for i in pick]
+    assert torch.equal(store.cells(pick), h[pick])
+    with pytest.raises(IndexError, match="out of range"):
+        store.cells([cells])
+    with pytest.raises(ValueError, match="a chunk must be"):
+        store.append(torch.zeros(1, genes + 1, dim))
+
+
+class CountingStore(CellEncodings):
+    """Records how many cells each read brings into memory."""
+
+    reads: list[int]
+
+    def _read(self, start: int, count: int) -> np.ndarray:
+        self.reads.append(count)
+        return super()._read(start, count)
+
+
+def test_pooled_encodings_read_only_the_cells_they_pool():
+    """Memory flat in the cells: a training step reads its cells_per_step cells, one at a
+    time; evaluation reads all cells, chunk_cells at a time."""
+    h = torch.randn(40, 5, 3)
+    store = CountingStore.from_tensor(h)
+    store.reads = []
+    rep = PooledEncodings(store, cells_per_step=10, chunk_cells=7)
+    rep()
+    assert store.reads == [1] * 10
+    store.reads = []
+    assert torch.allclose(rep.eval()(), standardise(rep.pool(h)), atol=1e-5)
+    assert store.reads == [7] * 5 + [5]
 
 
 def test_scbert_cell_encodings_place_each_gene_at_its_checkpoint_position():
@@ -182,6 +224,7 @@ def test_scbert_cell_encodings_place_each_gene_at_its_checkpoint_position():
     with torch.no_grad():
         direct = model(tokens, return_encodings=True)
     assert out.shape == (3, 4, 8)
+    out = torch.cat(list(out.chunks(2)))
     assert torch.allclose(out[:, 0], direct[:, 3], atol=1e-5)
     assert torch.allclose(out[:, 2], direct[:, 0], atol=1e-5)
     assert torch.all(out[:, 1] == 0)  # unknown gene

@@ -16,6 +16,7 @@ from dglgene.eval.metrics import (
     embedding_metrics,
     graph_connectivity,
     ilisi,
+    leiden_clusters,
     neighbour_overlap,
     summarize_methods,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "graph_connectivity",
     "grn_metrics",
     "ilisi",
+    "leiden_clusters",
     "neighbour_overlap",
     "planted_module_scores",
     "plot_differential",

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import anndata as ad
 import numpy as np
-import torch
 
 from dglgene.grn.dataset import GRNData
 from dglgene.grn.gene_embeddings import read_gene_embeddings
 from dglgene.grn.settings import GRNSettings
+from dglgene.nn.cell_encodings import CellEncodings
 from dglgene.nn.gene_representation import scbert_cell_encodings
 from dglgene.nn.performer import ScBertEncoder, checkpoint_genes, load_scbert_checkpoint
 from dglgene.train.pretrain import pretrain_scbert
@@ -28,11 +28,12 @@ __all__ = ["encoder_encodings", "pretrain_on_cells"]
 def encoder_encodings(data: GRNData, encoder: str = "scbert",
                       checkpoint: str | os.PathLike | None = None,
                       settings: GRNSettings | None = None,
-                      device: str = "cpu") -> torch.Tensor | np.ndarray | None:
+                      device: str = "cpu") -> CellEncodings | np.ndarray | None:
     """What the foundation-model side contributes for ``data``'s genes.
 
-    ``"scbert"``: cell encodings (cells x genes x dim) from ``checkpoint`` (which must carry
-    its gene list) or, without one, from a small encoder pre-trained on ``data``'s cells;
+    ``"scbert"``: cell encodings (cells x genes x dim, on disk) from ``checkpoint`` (which
+    must carry its gene list) or, without one, from a small encoder pre-trained on
+    ``data``'s cells;
     ``"precomputed:PATH"``: a genes x d array; ``"none"``: None.
     """
     settings = settings or GRNSettings()

@@ -19,6 +19,7 @@ from dglgene.grn.dataset import GRNData
 from dglgene.grn.settings import VAL_METRICS, GRNSettings
 from dglgene.models.grn_baselines import genie3_scores, pearson_scores, per_tf_prior
 from dglgene.models.sctransnet import ScTransNet
+from dglgene.nn.cell_encodings import CellEncodings
 from dglgene.nn.gene_representation import FixedEmbedding, PooledEncodings
 from dglgene.train.fit_links import fit_links, score_pairs, training_graph
 
@@ -35,14 +36,14 @@ METHODS: dict[str, tuple[bool, dict]] = {
 BASELINES = ("per-TF prior", "Pearson |r|", "GENIE3")
 
 #: what :func:`~dglgene.grn.encoder.encoder_encodings` gives
-EncoderSource = torch.Tensor | np.ndarray | None
+EncoderSource = CellEncodings | np.ndarray | None
 
 
 def gene_representation(source: EncoderSource, settings: GRNSettings) -> nn.Module | None:
     """The transformer view of scTransNet: pooled cell encodings or a fixed embedding."""
     if source is None:
         return None
-    if isinstance(source, torch.Tensor) and source.ndim == 3:
+    if isinstance(source, CellEncodings):
         return PooledEncodings(source, pooling=settings.pooling)
     return FixedEmbedding(source)
 

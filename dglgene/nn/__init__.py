@@ -1,6 +1,7 @@
 """DGL layers (PyTorch modules) in the style of ``dgl.nn.pytorch``, encoders and decoders."""
 
 from dglgene.nn.attentive_pooling import AttentivePooling, MeanPooling
+from dglgene.nn.cell_encodings import CellEncodings
 from dglgene.nn.decoders import DECODERS, InnerProductDecoder, MLPDecoder
 from dglgene.nn.encoders import ENCODERS, GCNEncoder, MuSeEncoder, SharedBlock
 from dglgene.nn.gene_representation import FixedEmbedding, PooledEncodings, scbert_cell_encodings
@@ -16,7 +17,7 @@ from dglgene.nn.performer import (
 )
 
 __all__ = [
-    "DECODERS", "ENCODERS", "GRN_GNNS", "AttentivePooling", "DirectionalLinkHead",
+    "DECODERS", "ENCODERS", "GRN_GNNS", "AttentivePooling", "CellEncodings", "DirectionalLinkHead",
     "FixedEmbedding", "GATEncoder", "GCNEncoder", "GCNLinkEncoder", "GraphNorm",
     "GraphTransformerConv", "InnerProductDecoder", "MLPDecoder", "MeanPooling", "MuSeEncoder",
     "PooledEncodings", "ScBertEncoder", "SharedBlock", "checkpoint_genes", "known_grn_graph",

@@ -1,12 +1,13 @@
 r"""Gene representations from a single-cell foundation model, for scTransNet's fusion.
 
-:class:`PooledEncodings` holds a frozen encoder's last-layer encodings
-:math:`h_{gc}` (cells x genes x dim, computed once by :func:`scbert_cell_encodings`) and
-pools them over cells into one vector per gene with a learned
+:class:`PooledEncodings` reads a frozen encoder's last-layer encodings
+:math:`h_{gc}` (cells x genes x dim, computed once by :func:`scbert_cell_encodings` and
+kept on disk in a :class:`~dglgene.nn.cell_encodings.CellEncodings` store) and pools them
+over cells into one vector per gene with a learned
 :class:`~dglgene.nn.attentive_pooling.AttentivePooling` (or ``MeanPooling``, the
 ablation). The pooling is trained with the GRN loss: each training step pools a random
 subset of ``cells_per_step`` cells (so memory and time per step stay bounded); in
-evaluation all cells are pooled, streamed in chunks.
+evaluation all cells are pooled, streamed in chunks. Only those cells are ever in memory.
 
 :class:`FixedEmbedding` is the encoder for precomputed gene embeddings of any other
 foundation model (genes x d, see :func:`dglgene.grn.gene_embeddings.read_gene_embeddings`).
@@ -32,6 +33,7 @@ import torch
 from torch import Tensor, nn
 
 from dglgene.nn.attentive_pooling import AttentivePooling, MeanPooling
+from dglgene.nn.cell_encodings import CellEncodings
 from dglgene.nn.performer import ScBertEncoder, iter_encodings
 from dglgene.nn.scbert_tokens import expression_to_tokens, match_genes
 
@@ -47,28 +49,36 @@ def standardise(x: Tensor) -> Tensor:
 
 
 class PooledEncodings(nn.Module):
-    """Learned pooling over cells of fixed per-cell gene encodings (cells x genes x dim)."""
+    """Learned pooling over cells of fixed per-cell gene encodings (cells x genes x dim),
+    read from a :class:`~dglgene.nn.cell_encodings.CellEncodings` store (a tensor is
+    copied into one), so that memory stays flat in the number of cells."""
 
-    def __init__(self, encodings: Tensor, pooling: str = "attentive", cells_per_step: int = 64,
-                 chunk_cells: int = 64) -> None:
+    def __init__(self, encodings: Tensor | CellEncodings, pooling: str = "attentive",
+                 cells_per_step: int = 64, chunk_cells: int = 64) -> None:
         super().__init__()
-        if encodings.ndim != 3 or encodings.shape[0] == 0:
+        if isinstance(encodings, Tensor):
+            if encodings.ndim != 3:
+                raise ValueError("encodings must be a non-empty cells x genes x dim tensor")
+            encodings = CellEncodings.from_tensor(encodings, chunk_cells)
+        if len(encodings) == 0:
             raise ValueError("encodings must be a non-empty cells x genes x dim tensor")
         if pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {pooling!r}; choose one of {', '.join(POOLINGS)}")
-        # A buffer, not a parameter: frozen, and left out of the state dict (it is data).
-        self.register_buffer("encodings", encodings.float(), persistent=False)
-        self.pool = AttentivePooling(encodings.shape[-1]) if pooling == "attentive" \
+        self.encodings = encodings  # data, not weights: outside the state dict
+        # moves with the module, so cells read from disk land on the module's device
+        self.register_buffer("_device", torch.empty(0), persistent=False)
+        self.pool = AttentivePooling(encodings.dim) if pooling == "attentive" \
             else MeanPooling()
         self.cells_per_step, self.chunk_cells = cells_per_step, chunk_cells
-        self.out_feats = encodings.shape[-1]
+        self.out_feats = encodings.dim
 
     def forward(self) -> Tensor:
-        h = self.encodings
-        if self.training and h.shape[0] > self.cells_per_step:
-            pick = torch.randperm(h.shape[0], device=h.device)[:self.cells_per_step]
-            return standardise(self.pool(h[pick]))
-        return standardise(self.pool.pool_chunks(h.split(self.chunk_cells)))
+        device, n_cells = self._device.device, len(self.encodings)
+        if self.training and n_cells > self.cells_per_step:
+            pick = torch.randperm(n_cells, device=device)[:self.cells_per_step]
+            return standardise(self.pool(self.encodings.cells(pick.tolist()).to(device)))
+        return standardise(self.pool.pool_chunks(
+            chunk.to(device) for chunk in self.encodings.chunks(self.chunk_cells)))
 
 
 class FixedEmbedding(nn.Module):
@@ -88,8 +98,9 @@ class FixedEmbedding(nn.Module):
 
 def scbert_cell_encodings(model: ScBertEncoder, expression: pd.DataFrame,
                           model_genes: Sequence[str], max_cells: int | None = 512,
-                          batch_size: int = 8, seed: int = 0) -> Tensor:
-    """Last-layer encodings (cells x genes x dim) of ``expression``'s genes by ``model``.
+                          batch_size: int = 8, seed: int = 0) -> CellEncodings:
+    """Last-layer encodings (cells x genes x dim) of ``expression``'s genes by ``model``,
+    written to a :class:`~dglgene.nn.cell_encodings.CellEncodings` store chunk by chunk.
 
     ``expression``: genes x cells, tokenised as scBERT's preprocessing does (normalised to
     1e4 per cell, log2(1 + x), binned), also when the values are not counts, so that the
@@ -116,10 +127,10 @@ def scbert_cell_encodings(model: ScBertEncoder, expression: pd.DataFrame,
     if tokens.shape[1] < model.max_seq_len:  # scBERT's trailing position(s)
         pad = tokens.new_zeros(tokens.shape[0], model.max_seq_len - tokens.shape[1])
         tokens = torch.cat([tokens, pad], dim=1)
-    keep = torch.as_tensor(index[ok])
-    out = torch.zeros(values.shape[0], len(index), model.config["dim"])
-    start = 0
+    keep, columns = torch.as_tensor(index[ok]), torch.as_tensor(np.flatnonzero(ok))
+    store = CellEncodings(len(index), model.config["dim"])
     for chunk in iter_encodings(model.eval(), tokens, batch_size):
-        out[start:start + len(chunk), torch.as_tensor(np.flatnonzero(ok))] = chunk[:, keep]
-        start += len(chunk)
-    return out
+        out = torch.zeros(len(chunk), len(index), model.config["dim"])
+        out[:, columns] = chunk[:, keep]
+        store.append(out)
+    return store
