@@ -62,6 +62,32 @@ def test_each_step_pairs_a_graph_with_another(small) -> None:
                                rtol=1e-5, atol=1e-6)
 
 
+def test_one_dataset_trains_on_reconstruction_alone(small) -> None:
+    sim, _ = small
+    alone = build_collection(sim.adatas[:1], n_components=16)
+    model = MuSeGNN(alone, dim=8)
+    with pytest.warns(UserWarning, match="one dataset: nothing to align it with"):
+        history = fit(model, alone, epochs=25, seed=0)
+    assert (history["i"] == 0).all() and (history["j"] == 0).all()
+    assert (history["sim"] == 0).all() and (history["nce"] == 0).all()
+    np.testing.assert_allclose(history["total"], MUSE_LOSSES["recon"] * history["recon"],
+                               rtol=1e-6)
+    assert history["recon"].iloc[-5:].mean() < history["recon"].iloc[:5].mean()  # it learns
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_resume_on_cuda_equals_one_run(small, tmp_path) -> None:
+    """The checkpoint holds the CUDA random state too, and both states load back."""
+    _, coll = small
+    full = fit(MuSeGNN(coll, dim=8), coll, epochs=4, seed=0, device="cuda")
+    fit(MuSeGNN(coll, dim=8), coll, epochs=2, seed=0, device="cuda",
+        checkpoint=tmp_path / "c.pt")
+    assert "cuda_rng" in torch.load(tmp_path / "c.pt", map_location="cpu")
+    history = fit(MuSeGNN(coll, dim=8), coll, epochs=4, seed=0, device="cuda",
+                  checkpoint=tmp_path / "c.pt", resume=True)
+    np.testing.assert_allclose(history["total"], full["total"], rtol=1e-5)
+
+
 def test_encoder_and_decoder_learning_rates(small) -> None:
     _, coll = small
     groups = MuSeGNN(coll, dim=8).parameter_groups(1e-4, 1e-3)

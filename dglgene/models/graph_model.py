@@ -20,7 +20,7 @@ from dglgene.losses import Loss, WeightedSum
 from dglgene.losses.pair_batch import pair_batch
 from dglgene.nn.decoders import DECODERS
 from dglgene.nn.encoders import ENCODERS
-from dglgene.ops import PairOverlaps
+from dglgene.ops import PairOverlap, PairOverlaps
 
 GROUP_KEYS = ("modality", "tissue", "dataset", "species")
 
@@ -118,7 +118,9 @@ class GraphModel(nn.Module):
         extras = {}
         if getattr(self.encoder, "kl", None) is not None:
             extras["kl_i"] = self.encoder.kl
-        batch = pair_batch(z_i, z_j, overlaps.get(i, j), rng, contrastive_genes,
+        # alone (a one-dataset collection), graph i has no partner: reconstruction only
+        overlap = overlaps.get(i, j) if j != i else PairOverlap.empty()
+        batch = pair_batch(z_i, z_j, overlap, rng, contrastive_genes,
                            adjacency_i=adjacency_i, logits_i=decoder(z_i),
                            pair_logits_i=getattr(decoder, "pair_logits", None), extras=extras,
                            weight_scale=overlaps.mean_weight)

@@ -55,6 +55,12 @@ class PairOverlap(NamedTuple):
     diff_i_neighbor: np.ndarray
     diff_j_neighbor: np.ndarray
 
+    @classmethod
+    def empty(cls) -> PairOverlap:
+        """No common and no different genes: a graph paired with itself."""
+        none = np.empty(0, np.int64)
+        return cls(none, none, np.empty(0, np.float64), none, none, none, none)
+
     def swapped(self) -> PairOverlap:
         """The same pair seen from j: every i/j role exchanged."""
         return PairOverlap(self.common_j, self.common_i, self.weights, self.diff_j,

@@ -2,12 +2,15 @@
 
 Per epoch, every graph i in a random order: draw one partner j != i at random, compute the
 model's loss components on (i, j), step Adam (encoder and decoder learning rates apart).
-Seeded and deterministic on CPU; checkpoints can resume a run exactly.
+A collection of one dataset trains on reconstruction alone (there is no j), with a warning.
+Seeded and deterministic on CPU; checkpoints can resume a run exactly: they hold the CPU
+random state, and the CUDA one when training on a GPU.
 """
 
 from __future__ import annotations
 
 import pickle
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +43,9 @@ def fit(model: GraphModel, collection: GraphCollection, epochs: int = 200, seed:
         raise ValueError(f"epochs must be at least 1, got {epochs}")
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError("device 'cuda' requested but torch sees no CUDA device; use --device cpu")
+    if len(collection) == 1:
+        warnings.warn("one dataset: nothing to align it with, so the model trains on graph "
+                      "reconstruction alone (the cross-dataset losses are 0)", stacklevel=2)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model.to(device)
@@ -51,7 +57,9 @@ def fit(model: GraphModel, collection: GraphCollection, epochs: int = 200, seed:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         rng.bit_generator.state = state["numpy_rng"]
-        torch.set_rng_state(state["torch_rng"])
+        torch.set_rng_state(state["torch_rng"].cpu())  # map_location moved it
+        if device.startswith("cuda") and "cuda_rng" in state:
+            torch.cuda.set_rng_state(state["cuda_rng"].cpu(), device)
         history, start = state["history"], state["epoch"]
     overlaps = collection.overlaps(seed=seed)
     adjacency = dense_adjacency(collection, torch.device(device))
@@ -73,5 +81,7 @@ def fit(model: GraphModel, collection: GraphCollection, epochs: int = 200, seed:
                 torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                             "numpy_rng": rng.bit_generator.state,
                             "torch_rng": torch.get_rng_state(), "history": history,
+                            **({"cuda_rng": torch.cuda.get_rng_state(device)}
+                               if device.startswith("cuda") else {}),
                             "epoch": epoch + 1}, tmp, pickle_protocol=pickle.HIGHEST_PROTOCOL)
     return pd.DataFrame(history)
