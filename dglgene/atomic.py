@@ -10,6 +10,21 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def check_writable(target: str | os.PathLike) -> None:
+    """Fail early, with one line, when ``target`` could not be written: a probe directory
+    is made (and removed) in its nearest existing ancestor, which is what
+    :func:`atomic_path` will need (permission bits alone do not tell, e.g. for root)."""
+    target = Path(target)
+    parent = target.parent
+    while not parent.exists():
+        parent = parent.parent
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".dglgene-probe.", dir=parent))
+    except OSError as error:
+        raise ValueError(f"cannot write {str(target)!r}: {str(parent)!r} is not a writable "
+                         f"directory ({error.strerror}); choose another --out") from None
+
+
 @contextmanager
 def atomic_path(target: str | os.PathLike, directory: bool = False,
                 overwrite: bool = True) -> Iterator[Path]:

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from dglgene import __version__
+from dglgene.atomic import check_writable
 
 
 def _info(_: argparse.Namespace) -> int:
@@ -314,6 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
+        if getattr(args, "out", None):  # before any work, not after hours of training
+            check_writable(args.out)
         return args.run(args)
     except (ValueError, FileNotFoundError, RuntimeError) as error:
         # Bad input gets one line naming the problem and the fix, not a traceback.

@@ -1,5 +1,11 @@
 """Run configuration from a TOML file: ``[graphs]``, ``[model]`` and ``[train]`` tables.
 
+Every value is checked when the file is read, against the type hints of what it feeds
+(:class:`~dglgene.data.GraphRecipe`, :class:`~dglgene.models.MuSeGNN`,
+:func:`~dglgene.train.fit`); ``[graphs]`` values are also checked for range by the
+recipe itself, and the numbers of ``[model]`` and ``[train]`` must be positive. An error
+names the table, the key, the value and what is expected.
+
 >>> cfg = parse_config({"graphs": {"n_hvg": 500}, "model": {"losses": {"recon": 1.0}}})
 >>> cfg.graphs["n_hvg"], cfg.model["losses"], cfg.train["epochs"]
 (500, {'recon': 1.0}, 200)
@@ -9,6 +15,10 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import math
+import types
+import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +26,7 @@ from typing import Any
 import tomllib
 
 from dglgene.data import GraphRecipe
+from dglgene.models import MuSeGNN
 from dglgene.train.fit import fit
 
 GRAPH_KEYS = {"method", "n_hvg", "shared_genes", "p_value", "top_k", "n_components", "smoothing",
@@ -36,11 +47,54 @@ class RunConfig:
         return dataclasses.replace(GraphRecipe(), **self.graphs)
 
 
+_HINTS = {"graphs": typing.get_type_hints(GraphRecipe),
+          "model": typing.get_type_hints(MuSeGNN.__init__),
+          "train": typing.get_type_hints(fit)}
+_NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+_PLURALS = {int: "integers", float: "numbers", str: "strings", bool: "booleans"}
+
+
+def _expected(hint: Any, value: Any) -> str | None:
+    """What ``hint`` asks for, or None when ``value`` is one (TOML has no null)."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        wants = [_expected(arg, value) for arg in args if arg is not type(None)]
+        return None if None in wants else " or ".join(wants)
+    if origin is tuple:  # tuple[str, ...]: a TOML array of strings
+        ok = isinstance(value, list) and all(_expected(args[0], v) is None for v in value)
+        return None if ok else f"an array of {_PLURALS[args[0]]}"
+    if origin is not None and issubclass(origin, Mapping):  # e.g. losses = {recon = 1.0}
+        ok = isinstance(value, dict) and all(_expected(args[1], v) is None
+                                             for v in value.values())
+        return None if ok else f"a table of {_PLURALS[args[1]]}"
+    if hint is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool) \
+            and math.isfinite(value)
+        return None if ok else "a finite number"
+    if hint in (int, str, bool):
+        ok = isinstance(value, hint) and not (hint is int and isinstance(value, bool))
+        return None if ok else _NAMES[hint]
+    return None
+
+
 def _check(table: str, values: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
     unknown = sorted(set(values) - allowed)
     if unknown:
         raise ValueError(f"config [{table}] has unknown key {unknown[0]!r}; allowed: "
                          f"{', '.join(sorted(allowed))}")
+    for key, value in values.items():
+        wants = _expected(_HINTS[table][key], value)
+        positive = table != "graphs" and isinstance(value, int | float) \
+            and not isinstance(value, bool)
+        if wants is None and positive and value <= 0:
+            wants = "a positive integer" if isinstance(value, int) else "a positive number"
+        if wants is not None:
+            raise ValueError(f"config [{table}] {key} = {value!r}: expected {wants}")
+    if table == "graphs":
+        try:  # the recipe checks its own ranges
+            GraphRecipe(**values)
+        except ValueError as error:
+            raise ValueError(f"config [graphs]: {error}") from None
     return dict(values)
 
 

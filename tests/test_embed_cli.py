@@ -84,3 +84,31 @@ def test_embed_bad_input(h5ads, tmp_path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("[train]\nepoch = 3\n")
     assert "unknown key 'epoch'" in failure(tmp_path, *h5ads, "--config", str(bad))
+
+
+@pytest.mark.parametrize("toml, message", [
+    ('[graphs]\nn_hvg = "500"\n', "config [graphs] n_hvg = '500': expected an integer"),
+    ('[model]\ndim = "8"\n', "config [model] dim = '8': expected an integer"),
+    ("[train]\nepochs = 0\n", "config [train] epochs = 0: expected a positive integer"),
+    ("[train]\nlr_encoder = true\n",
+     "config [train] lr_encoder = True: expected a finite number"),
+    ('[model]\ngroup_by = ["modality", 3]\n',
+     "config [model] group_by = ['modality', 3]: expected a string or an array of strings"),
+    ('[model]\nlosses = { recon = "x" }\n',
+     "config [model] losses = {'recon': 'x'}: expected a table of numbers"),
+    ("[graphs]\nn_hvg = 1\n", "config [graphs]: n_hvg must be at least 2, got 1"),
+])
+def test_config_value_of_the_wrong_type_or_range(h5ads, tmp_path, toml, message) -> None:
+    config = tmp_path / "run.toml"
+    config.write_text(toml)
+    assert failure(tmp_path, *h5ads, "--config", str(config)) == f"dglgene: error: {message}"
+
+
+def test_unwritable_out_fails_before_any_work(h5ads, tmp_path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = embed(*h5ads, "--out", str(blocker / "out"))
+    assert result.returncode == 2 and result.stdout == ""  # nothing ran: no progress lines
+    assert result.stderr.strip() == (
+        f"dglgene: error: cannot write '{blocker / 'out'}': '{blocker}' is not a writable "
+        "directory (Not a directory); choose another --out")
