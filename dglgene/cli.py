@@ -43,7 +43,10 @@ def _embed(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.epochs is not None:
         config.train["epochs"] = args.epochs
-    metrics = run_embed(args.inputs, args.out, config, seed=args.seed, device=args.device)
+    if args.resume and args.checkpoint is None:
+        raise ValueError("--resume needs --checkpoint FILE (the checkpoint to continue from)")
+    metrics = run_embed(args.inputs, args.out, config, seed=args.seed, device=args.device,
+                        checkpoint=args.checkpoint, resume=args.resume)
     for name, value in metrics.items():
         print(f"{name:<22} {value:.4f}")
     print(f"wrote gene_embeddings.h5ad, metrics.json, umap.png, training.png to {args.out}")
@@ -226,6 +229,9 @@ def build_parser() -> argparse.ArgumentParser:
     embed.add_argument("--epochs", type=int, help="training epochs (overrides the config)")
     embed.add_argument("--seed", type=int, default=0)
     embed.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    embed.add_argument("--checkpoint", help="save the training state to FILE after every epoch")
+    embed.add_argument("--resume", action="store_true",
+                       help="continue from --checkpoint FILE when it exists")
     embed.set_defaults(run=_embed)
 
     predict = commands.add_parser(

@@ -45,21 +45,27 @@ def collection_metrics(emb: ad.AnnData, collection: GraphCollection, seed: int =
                              emb.obs["dataset"].astype(str).to_numpy(), adjacency, seed=seed)
 
 
-def train_muse(collection: GraphCollection, config: RunConfig, seed: int, device: str
+def train_muse(collection: GraphCollection, config: RunConfig, seed: int, device: str,
+               checkpoint: str | Path | None = None, resume: bool = False
                ) -> tuple[MuSeGNN, pd.DataFrame]:
     model = MuSeGNN(collection, **config.model)
-    history = fit(model, collection, seed=seed, device=device, **config.train)
+    history = fit(model, collection, seed=seed, device=device, checkpoint=checkpoint,
+                  resume=resume, **config.train)
     return model, history
 
 
 def run_embed(inputs: Sequence[str | Path | ad.AnnData], out: str | Path, config: RunConfig,
-              seed: int = 0, device: str = "cpu") -> dict[str, float]:
-    """Build graphs, train MuSe-GNN, write embeddings, metrics and plots to ``out``."""
+              seed: int = 0, device: str = "cpu", checkpoint: str | Path | None = None,
+              resume: bool = False) -> dict[str, float]:
+    """Build graphs, train MuSe-GNN, write embeddings, metrics and plots to ``out``.
+
+    With ``checkpoint``, training state is saved there after every epoch; ``resume=True``
+    continues from it (to exactly the result of an uninterrupted run, on CPU)."""
     if len(inputs) < 2:
         raise ValueError(f"MuSe-GNN needs at least two datasets, got {len(inputs)}; "
                          "pass two or more .h5ad files")
     collection = build_collection(inputs, config.recipe())
-    model, history = train_muse(collection, config, seed, device)
+    model, history = train_muse(collection, config, seed, device, checkpoint, resume)
     emb = model.embed(collection)
     metrics = collection_metrics(emb, collection, seed)
     with atomic_path(out, directory=True) as tmp:

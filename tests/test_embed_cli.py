@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import anndata as ad
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import torch
 
 from dglgene.datasets import simulate_collection
 from dglgene.eval.metrics import METRICS
@@ -112,3 +115,45 @@ def test_unwritable_out_fails_before_any_work(h5ads, tmp_path) -> None:
     assert result.stderr.strip() == (
         f"dglgene: error: cannot write '{blocker / 'out'}': '{blocker}' is not a writable "
         "directory (Not a directory); choose another --out")
+
+
+def test_killed_run_resumes_to_the_uninterrupted_result(h5ads, tmp_path) -> None:
+    """SIGKILL `dglgene embed` after its first checkpoint, resume: identical embeddings."""
+    checkpoint, killed_out = tmp_path / "run.pt", tmp_path / "killed"
+    args = [*h5ads, "--epochs", "40", "--seed", "1"]
+    run = subprocess.Popen([sys.executable, "-m", "dglgene", "embed", *args, "--out",
+                            str(killed_out), "--checkpoint", str(checkpoint)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not checkpoint.exists() and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    run.send_signal(signal.SIGKILL)
+    assert run.wait() == -signal.SIGKILL  # killed mid-training, not finished
+    assert checkpoint.exists() and not killed_out.exists()
+    done_epochs = torch.load(checkpoint)["epoch"]
+    assert 1 <= done_epochs < 40
+    resumed = embed(*args, "--out", str(killed_out), "--checkpoint", str(checkpoint),
+                    "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    straight = embed(*args, "--out", str(tmp_path / "straight"))
+    assert straight.returncode == 0, straight.stderr
+    a = ad.read_h5ad(killed_out / "gene_embeddings.h5ad")
+    b = ad.read_h5ad(tmp_path / "straight" / "gene_embeddings.h5ad")
+    np.testing.assert_array_equal(a.X, b.X)
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda path: path.write_bytes(path.read_bytes()[:1000]), "not a readable checkpoint"),
+    (lambda path: torch.save({"weights": 1}, path), "not a dglgene training checkpoint"),
+    (lambda path: torch.save({**torch.load(path), "version": 99}, path),
+     "checkpoint format version 99, but this dglgene reads version 1; start afresh"),
+])
+def test_damaged_checkpoint_is_refused_with_one_line(h5ads, tmp_path, damage, message) -> None:
+    checkpoint = tmp_path / "run.pt"
+    first = embed(*h5ads, "--epochs", "1", "--out", str(tmp_path / "first"), "--checkpoint",
+                  str(checkpoint))
+    assert first.returncode == 0, first.stderr
+    damage(checkpoint)
+    error = failure(tmp_path, *h5ads, "--epochs", "2", "--checkpoint", str(checkpoint),
+                    "--resume")
+    assert error.startswith(f"dglgene: error: {checkpoint}: ") and message in error

@@ -22,6 +22,27 @@ from dglgene.data import GraphCollection
 from dglgene.models.graph_model import GraphModel
 from dglgene.progress import progress
 
+#: What a checkpoint of :func:`fit` says it is; files of another format or version are refused.
+CHECKPOINT_FORMAT, CHECKPOINT_VERSION = "dglgene.fit", 1
+
+
+def load_checkpoint(path: str | Path, device: str = "cpu") -> dict:
+    """A checkpoint written by :func:`fit`, checked: one-line ValueError naming the file
+    when it is unreadable (truncated, corrupt), foreign or of another format version."""
+    try:
+        state = torch.load(path, map_location=device)
+    except Exception as error:  # torch raises many kinds for a damaged file
+        raise ValueError(f"{path}: not a readable checkpoint ({type(error).__name__}: "
+                         f"{str(error).splitlines()[0] if str(error) else 'no detail'}); "
+                         "delete it or start without --resume") from None
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
+        raise ValueError(f"{path}: not a dglgene training checkpoint; give one that "
+                         "`dglgene embed --checkpoint` or `fit(checkpoint=...)` wrote")
+    if state.get("version") != CHECKPOINT_VERSION:
+        raise ValueError(f"{path}: checkpoint format version {state.get('version')}, but "
+                         f"this dglgene reads version {CHECKPOINT_VERSION}; start afresh")
+    return state
+
 
 def dense_adjacency(collection: GraphCollection, device: torch.device) -> list[torch.Tensor]:
     return [torch.as_tensor(g.adjacency().toarray(), device=device) for g in collection]
@@ -53,9 +74,14 @@ def fit(model: GraphModel, collection: GraphCollection, epochs: int = 200, seed:
     history: list[dict] = []
     start = 0
     if resume and checkpoint is not None and Path(checkpoint).exists():
-        state = torch.load(checkpoint, map_location=device)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
+        state = load_checkpoint(checkpoint, device)
+        try:
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+        except (RuntimeError, ValueError) as error:
+            raise ValueError(f"{checkpoint}: written for another model or collection "
+                             f"({str(error).splitlines()[0]}); use the same data and config, "
+                             "or start without --resume") from None
         rng.bit_generator.state = state["numpy_rng"]
         torch.set_rng_state(state["torch_rng"].cpu())  # map_location moved it
         if device.startswith("cuda") and "cuda_rng" in state:
@@ -78,7 +104,8 @@ def fit(model: GraphModel, collection: GraphCollection, epochs: int = 200, seed:
                             **{k: float(v) for k, v in components.items()}})
         if checkpoint is not None:
             with atomic_path(checkpoint) as tmp:
-                torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                torch.save({"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
+                            "model": model.state_dict(), "optimizer": optimizer.state_dict(),
                             "numpy_rng": rng.bit_generator.state,
                             "torch_rng": torch.get_rng_state(), "history": history,
                             **({"cuda_rng": torch.cuda.get_rng_state(device)}
