@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import os
+import subprocess
+import sys
 
 import networkx as nx
 import numpy as np
@@ -479,3 +482,16 @@ def test_bad_input_is_one_line_value_error():
         with pytest.raises(ValueError, match=fragment) as info:
             call()
         assert "\n" not in str(info.value)
+
+
+def test_clustering_leaves_torch_thread_count_alone() -> None:
+    """UMAP's numba must not raise torch's OpenMP threads above OMP_NUM_THREADS (it did:
+    1 -> 2, and training beside another job slowed 7x). A fresh interpreter, since numba
+    reads its threading layer once."""
+    code = ("import dglgene, numpy as np, torch\n"
+            "from dglgene.eval.metrics import leiden_clusters\n"
+            "leiden_clusters(np.random.default_rng(0).random((200, 4)))\n"
+            "print(torch.get_num_threads())\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"}, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "1"
