@@ -54,6 +54,10 @@ _NAMES = {int: "an integer", float: "a number", str: "a string", bool: "true or 
 _PLURALS = {int: "integers", float: "numbers", str: "strings", bool: "booleans"}
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)  # TOML true is 1
+
+
 def _expected(hint: Any, value: Any) -> str | None:
     """What ``hint`` asks for, or None when ``value`` is one (TOML has no null)."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
@@ -68,9 +72,7 @@ def _expected(hint: Any, value: Any) -> str | None:
                                              for v in value.values())
         return None if ok else f"a table of {_PLURALS[args[1]]}"
     if hint is float:
-        ok = isinstance(value, int | float) and not isinstance(value, bool) \
-            and math.isfinite(value)
-        return None if ok else "a finite number"
+        return None if _is_number(value) and math.isfinite(value) else "a finite number"
     if hint in (int, str, bool):
         ok = isinstance(value, hint) and not (hint is int and isinstance(value, bool))
         return None if ok else _NAMES[hint]
@@ -84,9 +86,7 @@ def _check(table: str, values: dict[str, Any], allowed: set[str]) -> dict[str, A
                          f"{', '.join(sorted(allowed))}")
     for key, value in values.items():
         wants = _expected(_HINTS[table][key], value)
-        positive = table != "graphs" and isinstance(value, int | float) \
-            and not isinstance(value, bool)
-        if wants is None and positive and value <= 0:
+        if wants is None and table != "graphs" and _is_number(value) and value <= 0:
             wants = "a positive integer" if isinstance(value, int) else "a positive number"
         if wants is not None:
             raise ValueError(f"config [{table}] {key} = {value!r}: expected {wants}")
