@@ -157,3 +157,22 @@ def test_damaged_checkpoint_is_refused_with_one_line(h5ads, tmp_path, damage, me
     error = failure(tmp_path, *h5ads, "--epochs", "2", "--checkpoint", str(checkpoint),
                     "--resume")
     assert error.startswith(f"dglgene: error: {checkpoint}: ") and message in error
+
+
+def test_umap_legend_keeps_the_cluster_order(tmp_path, monkeypatch) -> None:
+    """Clusters 0..11 are listed 0, 1, 2, ..., 11 (as strings they would sort 0, 1, 10, 11, 2)."""
+    import anndata as ad
+    import numpy as np
+    import pandas as pd
+
+    from dglgene.eval import plots
+
+    emb = ad.AnnData(np.zeros((24, 2), dtype=np.float32))
+    clusters = [str(k % 12) for k in range(24)]
+    emb.obs["cluster"] = pd.Categorical(clusters, categories=[str(k) for k in range(12)])
+    emb.obsm["X_umap"] = np.random.default_rng(0).normal(size=(24, 2))
+    figures = []
+    monkeypatch.setattr(plots, "save_figure", lambda fig, path: figures.append(fig))
+    plots.plot_umap(emb, tmp_path / "umap.png", columns=("cluster",))
+    legend = figures[0].axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == [str(k) for k in range(12)]

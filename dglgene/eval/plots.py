@@ -28,8 +28,13 @@ def plot_umap(emb: ad.AnnData, path: str | Path, columns: tuple[str, ...] = ("da
     xy = emb.obsm["X_umap"]
     fig = Figure(figsize=(6 * len(columns), 5))
     for ax, column in zip(np.atleast_1d(fig.subplots(1, len(columns))), columns):
-        labels = emb.obs[column].astype(str)
-        for k, label in enumerate(sorted(labels.unique())):
+        column_values = emb.obs[column]
+        labels = column_values.astype(str)
+        # a categorical keeps its own order (clusters 0, 1, 2, ... 10, not 0, 1, 10, 2)
+        order = ([str(c) for c in column_values.cat.categories if (labels == str(c)).any()]
+                 if isinstance(column_values.dtype, pd.CategoricalDtype)
+                 else sorted(labels.unique()))
+        for k, label in enumerate(order):
             mask = (labels == label).to_numpy()
             ax.scatter(xy[mask, 0], xy[mask, 1], s=4, color=f"C{k % 10}",
                        marker="os^v<>"[k // 10 % 6], label=label)
