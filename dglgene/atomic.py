@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from dglgene.errors import DglgeneInputError
+
 
 def check_writable(target: str | os.PathLike) -> None:
     """Fail early, with one line, when ``target`` could not be written: a probe directory
@@ -21,8 +23,8 @@ def check_writable(target: str | os.PathLike) -> None:
     try:
         os.rmdir(tempfile.mkdtemp(prefix=".dglgene-probe.", dir=parent))
     except OSError as error:
-        raise ValueError(f"cannot write {str(target)!r}: {str(parent)!r} is not a writable "
-                         f"directory ({error.strerror}); choose another --out") from None
+        raise DglgeneInputError(f"cannot write {str(target)!r}: {str(parent)!r} is not a writable "
+                                f"directory ({error.strerror}); choose another --out") from None
 
 
 @contextmanager

@@ -8,6 +8,14 @@ from collections.abc import Sequence
 
 from dglgene import __version__
 from dglgene.atomic import check_writable
+from dglgene.errors import DglgeneInputError
+
+
+def _given(args: argparse.Namespace, *names: str) -> dict:
+    """The options among ``names`` that were given on the command line. The others are
+    left out, so that the function they feed applies its own default (stated once, there).
+    """
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
 def _info(_: argparse.Namespace) -> int:
@@ -22,10 +30,8 @@ def _info(_: argparse.Namespace) -> int:
 def _graphs(args: argparse.Namespace) -> int:
     from dglgene.data import build_collection
 
-    if args.n_hvg < 2:
-        raise ValueError(f"--n-hvg must be at least 2, got {args.n_hvg}")
-    collection = build_collection(args.inputs, method=args.method, n_hvg=args.n_hvg,
-                                  p_value=args.p_value, top_k=args.top_k, n_jobs=args.jobs)
+    collection = build_collection(args.inputs, **_given(args, "method", "n_hvg", "p_value",
+                                                        "top_k", "n_jobs"))
     collection.save(args.out)
     print(f"{'dataset':<24} {'cells':>7} {'genes':>6} {'edges':>9} {'density':>8} "
           f"{'method':>8} {'seconds':>8}")
@@ -36,20 +42,47 @@ def _graphs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _embed_with_model(args: argparse.Namespace) -> int:
+    from dglgene.embed import embed_with_model
+
+    given = [flag for flag, value in (("--config", args.config), ("--checkpoint",
+                                      args.checkpoint), ("--resume", args.resume)) if value]
+    if given:
+        raise DglgeneInputError(f"--model embeds with the model's own config and weights; "
+                                f"drop {', '.join(given)}")
+    summary = embed_with_model(args.inputs, args.model, args.out, seed=args.seed,
+                               device=args.device, epochs=args.epochs)
+    if summary["known"]:
+        print(f"known to the model, embedded with their own layers: "
+              f"{', '.join(summary['known'])}")
+    if summary["new"]:
+        print(f"new, their own layers trained for {summary['epochs']} epochs against the "
+              f"frozen rest in {summary['seconds']:.1f} s: {', '.join(summary['new'])}")
+    for name, value in summary["metrics"].items():
+        print(f"{name:<22} {value:.4f}")
+    print(f"wrote gene_embeddings.h5ad{', metrics.json' if summary['metrics'] else ''}, "
+          f"umap.png{', training.png, model/' if summary['new'] else ''} to {args.out}")
+    return 0
+
+
 def _embed(args: argparse.Namespace) -> int:
     from dglgene.config import load_config
     from dglgene.embed import run_embed
 
+    if args.model:
+        return _embed_with_model(args)
     config = load_config(args.config)
     if args.epochs is not None:
         config.train["epochs"] = args.epochs
     if args.resume and args.checkpoint is None:
-        raise ValueError("--resume needs --checkpoint FILE (the checkpoint to continue from)")
+        raise DglgeneInputError("--resume needs --checkpoint FILE (the checkpoint to continue "
+                                "from)")
     metrics = run_embed(args.inputs, args.out, config, seed=args.seed, device=args.device,
                         checkpoint=args.checkpoint, resume=args.resume)
     for name, value in metrics.items():
         print(f"{name:<22} {value:.4f}")
-    print(f"wrote gene_embeddings.h5ad, metrics.json, umap.png, training.png to {args.out}")
+    print(f"wrote gene_embeddings.h5ad, metrics.json, umap.png, training.png, model/ to "
+          f"{args.out}")
     return 0
 
 
@@ -62,8 +95,8 @@ def _predict_labels(args: argparse.Namespace) -> int:
     unified = unified_embedding(emb)
     # the degree floor needs the co-expression degrees, which only some embeddings carry
     degree = coexpression_degree(emb) if "degree" in emb.obs else None
-    result = predict_gene_labels(unified, args.labels, k=args.k, n_folds=args.folds,
-                                 seed=args.seed, degree=degree)
+    result = predict_gene_labels(unified, args.labels, seed=args.seed, degree=degree,
+                                 **_given(args, "k", "n_folds"))
     result.save(args.out)
     m = result.metrics
     dropped = ", ".join(f"{c} ({n})" for c, n in m["dropped_classes"].items()) or "none"
@@ -109,14 +142,16 @@ def _bench_embed(args: argparse.Namespace) -> int:
     else:
         collection = demo_collection()
         what = "built-in real datasets + simulated atac/spatial (the demo collection)"
-    per_seed, stats, runs = compare_methods(collection, seeds=args.seeds, epochs=args.epochs,
-                                            evaluate=evaluate)
+    per_seed, stats, runs = compare_methods(collection, evaluate=evaluate,
+                                            **_given(args, "seeds", "epochs"))
     _write_per_seed(per_seed, args.csv)
-    print(f"{what}; {len(args.seeds)} seeds {list(args.seeds)}, {args.epochs} epochs; "
+    seeds = list(per_seed["seed"].unique())
+    epochs = runs["MuSe-GNN", seeds[0]][1]["epoch"].max() + 1
+    print(f"{what}; {len(seeds)} seeds {seeds}, {epochs} epochs; "
           "mean ± sd over seeds")
     print(format_comparison(stats))
     if args.data == "real":
-        _, go_stats = compare_gene_function(runs, args.seeds)
+        _, go_stats = compare_gene_function(runs, seeds)
         print("\nGO-term prediction, median AUROC over terms (10-NN, 5-fold CV; random "
               "embedding and co-expression degree as floors):")
         print(format_comparison(go_stats))
@@ -126,7 +161,7 @@ def _bench_embed(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from dglgene.demo import run_demo, run_grn_demo
 
-    run_demo(args.out, seed=args.seed, epochs=args.epochs)
+    run_demo(args.out, seed=args.seed, **_given(args, "epochs"))
     run_grn_demo(args.out, seed=args.seed)
     return 0
 
@@ -136,19 +171,27 @@ def _grn(args: argparse.Namespace) -> int:
     from dglgene.grn.settings import GRNSettings
 
     if args.split_dir and args.split:
-        raise ValueError("give --split-dir or --split, not both")
-    settings = GRNSettings(epochs=args.epochs, gnn=None if args.gnn == "none" else args.gnn,
-                           pooling=args.pooling)
+        raise DglgeneInputError("give --split-dir or --split, not both")
+    if args.resume and args.train_checkpoint is None:
+        raise DglgeneInputError("--resume needs --train-checkpoint FILE (the checkpoint to "
+                                "continue from)")
+    options = _given(args, "epochs", "gnn", "pooling")
+    if options.get("gnn") == "none":
+        options["gnn"] = None
+    settings = GRNSettings(**options)
     metrics = run_grn(args.data_dir, args.out, split=args.split or "transductive",
                       split_dir=args.split_dir, encoder=args.encoder, checkpoint=args.checkpoint,
-                      seed=args.seed, device=args.device, settings=settings)
+                      seed=args.seed, device=args.device, settings=settings,
+                      train_checkpoint=args.train_checkpoint, resume=args.resume)
     if metrics:
         print(f"{'method':<16} {'AUROC':>7} {'AUPRC':>7} {'EPR':>7}")
         for name, m in metrics["methods"].items():
             print(f"{name:<16} {m['auroc']:>7.3f} {m['auprc']:>7.3f} {m['epr']:>7.2f}")
-        print(f"wrote predictions.csv, metrics.json, pr_curves.png, training.png to {args.out}")
+        print(f"wrote predictions.csv, metrics.json, pr_curves.png, training.png, model/ to "
+              f"{args.out}")
     else:
-        print(f"test pairs have no labels: wrote predictions.csv and training.png to {args.out}")
+        print(f"test pairs have no labels: wrote predictions.csv, training.png and model/ to "
+              f"{args.out}")
     return 0
 
 
@@ -158,9 +201,11 @@ def _bench_grn(args: argparse.Namespace) -> int:
     from dglgene.grn.settings import GRNSettings
 
     datasets = benchmark_datasets(args.data)
-    per_seed = compare_grn(datasets, seeds=args.seeds, settings=GRNSettings(epochs=args.epochs))
+    per_seed = compare_grn(datasets, settings=GRNSettings(**_given(args, "epochs")),
+                           **_given(args, "seeds"))
     _write_per_seed(per_seed, args.csv)
-    print(f"{len(args.seeds)} seeds {list(args.seeds)}; mean ± sd over seeds")
+    seeds = list(per_seed["seed"].unique())
+    print(f"{len(seeds)} seeds {seeds}; mean ± sd over seeds")
     print(format_grn_table(per_seed))
     return 0
 
@@ -170,10 +215,13 @@ def _pretrain(args: argparse.Namespace) -> int:
     from dglgene.grn.pretraining import run_pretrain
 
     if bool(args.inputs) == args.builtin:
-        raise ValueError("give either .h5ad files or --builtin (the built-in real datasets)")
+        raise DglgeneInputError("give either .h5ad files or --builtin (the built-in real datasets)")
+    if args.resume and args.checkpoint is None:
+        raise DglgeneInputError("--resume needs --checkpoint FILE (the checkpoint to continue "
+                                "from)")
     summary = run_pretrain(real_human() if args.builtin else args.inputs, args.out,
-                           epochs=args.epochs, seed=args.seed, n_genes=args.n_genes,
-                           device=args.device)
+                           seed=args.seed, device=args.device, checkpoint=args.checkpoint,
+                           resume=args.resume, **_given(args, "epochs", "n_genes"))
     print(f"pre-trained on {summary['cells']} cells x {summary['genes']} genes in "
           f"{summary['seconds']:.0f} s: held-out masked loss {summary['val_loss']:.3f} "
           f"(frequency baseline {summary['baseline_loss']:.3f}), accuracy "
@@ -184,8 +232,8 @@ def _pretrain(args: argparse.Namespace) -> int:
 
 def _add_bench_options(parser: argparse.ArgumentParser, run) -> None:
     """Seeds, epochs and --csv: the options every benchmark command shares."""
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument("--seeds", type=int, nargs="+")
+    parser.add_argument("--epochs", type=int)
     parser.add_argument("--csv", help="also write the per-seed table here")
     parser.set_defaults(run=run)
 
@@ -207,23 +255,27 @@ def build_parser() -> argparse.ArgumentParser:
                     "collection to a directory.")
     graphs.add_argument("inputs", nargs="+", help=".h5ad files, one dataset each")
     graphs.add_argument("--out", required=True, help="directory to write the collection to")
-    graphs.add_argument("--method", choices=["auto", "cscore", "pearson"], default="auto",
-                        help="co-expression measure (auto: CS-CORE on rna/spatial counts, "
-                             "else Pearson)")
-    graphs.add_argument("--n-hvg", type=int, default=1000, help="genes kept per dataset")
-    graphs.add_argument("--p-value", type=float, default=0.005,
+    graphs.add_argument("--method", choices=["auto", "cscore", "pearson"],
+                        help="co-expression measure (default auto: CS-CORE on rna/spatial "
+                             "counts, else Pearson)")
+    graphs.add_argument("--n-hvg", type=int, help="genes kept per dataset")
+    graphs.add_argument("--p-value", type=float,
                         help="edge where the co-expression test gives p below this")
-    graphs.add_argument("--top-k", type=int, default=None,
+    graphs.add_argument("--top-k", type=int,
                         help="keep only each gene's k strongest significant partners")
-    graphs.add_argument("--jobs", type=int, default=2, help="datasets built in parallel")
+    graphs.add_argument("--jobs", dest="n_jobs", type=int, help="datasets built in parallel")
     graphs.set_defaults(run=_graphs)
 
     embed = commands.add_parser(
         "embed", help="learn gene embeddings across datasets with MuSe-GNN",
         description="Build gene graphs from .h5ad files (see `dglgene graphs`), train "
-                    "MuSe-GNN and write DIR/gene_embeddings.h5ad, metrics.json, umap.png and "
-                    "training.png.")
-    embed.add_argument("inputs", nargs="+", help=".h5ad files, one dataset each (two or more)")
+                    "MuSe-GNN and write DIR/gene_embeddings.h5ad, metrics.json, umap.png, "
+                    "training.png and the trained model, DIR/model. With --model, embed the "
+                    "files with a trained model instead: datasets it knows (same name, same "
+                    "genes) with their own layers, new ones after training only their own "
+                    "layers against the frozen rest.")
+    embed.add_argument("inputs", nargs="+",
+                       help=".h5ad files, one dataset each (two or more, or any with --model)")
     embed.add_argument("--out", required=True, help="output directory")
     embed.add_argument("--config", help="TOML file with [graphs], [model], [train] tables")
     embed.add_argument("--epochs", type=int, help="training epochs (overrides the config)")
@@ -232,6 +284,9 @@ def build_parser() -> argparse.ArgumentParser:
     embed.add_argument("--checkpoint", help="save the training state to FILE after every epoch")
     embed.add_argument("--resume", action="store_true",
                        help="continue from --checkpoint FILE when it exists")
+    embed.add_argument("--model", metavar="DIR",
+                       help="a trained model (the DIR/model of an earlier run) to embed with; "
+                            "--epochs then sets the new datasets' training")
     embed.set_defaults(run=_embed)
 
     predict = commands.add_parser(
@@ -243,8 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("embedding", help="gene_embeddings.h5ad (as `dglgene embed` writes)")
     predict.add_argument("labels", help="CSV with a header row 'gene,label'")
     predict.add_argument("--out", required=True, help="output directory")
-    predict.add_argument("--k", type=int, default=10, help="neighbours per gene")
-    predict.add_argument("--folds", type=int, default=5, help="cross-validation folds")
+    predict.add_argument("--k", type=int, help="neighbours per gene")
+    predict.add_argument("--folds", dest="n_folds", type=int, help="cross-validation folds")
     predict.add_argument("--seed", type=int, default=0)
     predict.set_defaults(run=_predict_labels)
 
@@ -273,11 +328,16 @@ def build_parser() -> argparse.ArgumentParser:
                      help="scbert (a checkpoint, or pre-trained here on the cells), "
                           "precomputed:PATH (genes x d .npy or .h5ad) or none")
     grn.add_argument("--checkpoint", help="scBERT-format checkpoint with a 'genes' entry")
-    grn.add_argument("--gnn", choices=["gat", "gcn", "none"], default="gat")
-    grn.add_argument("--pooling", choices=["attentive", "mean"], default="attentive")
-    grn.add_argument("--epochs", type=int, default=100, help="most epochs (early stopping)")
+    grn.add_argument("--gnn", choices=["gat", "gcn", "none"], help="the graph view (none: without)")
+    grn.add_argument("--pooling", choices=["attentive", "mean"], help="pooling over cells")
+    grn.add_argument("--epochs", type=int, help="most epochs (early stopping)")
     grn.add_argument("--seed", type=int, default=0)
     grn.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    grn.add_argument("--train-checkpoint", metavar="FILE",
+                     help="save the training state to FILE after every epoch (and the "
+                          "encoder's pre-training on the cells to FILE.pretrain)")
+    grn.add_argument("--resume", action="store_true",
+                     help="continue from --train-checkpoint FILE when it exists")
     grn.set_defaults(run=_grn)
 
     bench_grn = commands.add_parser(
@@ -300,16 +360,20 @@ def build_parser() -> argparse.ArgumentParser:
     pretrain.add_argument("--builtin", action="store_true",
                           help="pre-train on the four built-in real human datasets instead")
     pretrain.add_argument("--out", required=True, help="output directory")
-    pretrain.add_argument("--epochs", type=int, default=10)
-    pretrain.add_argument("--n-genes", type=int, default=1000, help="top-variance genes kept")
+    pretrain.add_argument("--epochs", type=int)
+    pretrain.add_argument("--n-genes", type=int, help="top-variance genes kept")
     pretrain.add_argument("--seed", type=int, default=0)
     pretrain.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    pretrain.add_argument("--checkpoint", metavar="FILE",
+                          help="save the training state to FILE after every epoch")
+    pretrain.add_argument("--resume", action="store_true",
+                          help="continue from --checkpoint FILE when it exists")
     pretrain.set_defaults(run=_pretrain)
 
     demo = commands.add_parser("demo", help="run the main job on the built-in datasets")
     demo.add_argument("--out", default="out/demo", help="output directory")
     demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--epochs", type=int, default=30, help="training epochs per method")
+    demo.add_argument("--epochs", type=int, help="training epochs per method")
     demo.set_defaults(run=_demo)
     return parser
 
@@ -321,11 +385,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
-        if getattr(args, "out", None):  # before any work, not after hours of training
+        # before any work, not after hours of training
+        if getattr(args, "out", None):
             check_writable(args.out)
+        if getattr(args, "device", None) == "cuda":
+            from dglgene.train.device import require_device  # torch: only when asked for
+
+            require_device(args.device)
         return args.run(args)
-    except (ValueError, FileNotFoundError, RuntimeError) as error:
-        # Bad input gets one line naming the problem and the fix, not a traceback.
+    except DglgeneInputError as error:
+        # Bad input gets one line naming the problem and the fix; anything else is a bug
+        # and keeps its traceback (exit 1).
         print(f"dglgene: error: {error}", file=sys.stderr)
         return 2
 

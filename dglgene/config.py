@@ -8,7 +8,7 @@ names the table, the key, the value and what is expected.
 
 >>> cfg = parse_config({"graphs": {"n_hvg": 500}, "model": {"losses": {"recon": 1.0}}})
 >>> cfg.graphs["n_hvg"], cfg.model["losses"], cfg.train["epochs"]
-(500, {'recon': 1.0}, 200)
+(500, {'recon': 1.0}, 100)
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import Any
 import tomllib
 
 from dglgene.data import GraphRecipe
+from dglgene.errors import DglgeneFileNotFoundError, DglgeneInputError
 from dglgene.models import MuSeGNN
 from dglgene.train.fit import fit
 
@@ -82,19 +83,19 @@ def _expected(hint: Any, value: Any) -> str | None:
 def _check(table: str, values: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
     unknown = sorted(set(values) - allowed)
     if unknown:
-        raise ValueError(f"config [{table}] has unknown key {unknown[0]!r}; allowed: "
-                         f"{', '.join(sorted(allowed))}")
+        raise DglgeneInputError(f"config [{table}] has unknown key {unknown[0]!r}; allowed: "
+                                f"{', '.join(sorted(allowed))}")
     for key, value in values.items():
         wants = _expected(_HINTS[table][key], value)
         if wants is None and table != "graphs" and _is_number(value) and value <= 0:
             wants = "a positive integer" if isinstance(value, int) else "a positive number"
         if wants is not None:
-            raise ValueError(f"config [{table}] {key} = {value!r}: expected {wants}")
+            raise DglgeneInputError(f"config [{table}] {key} = {value!r}: expected {wants}")
     if table == "graphs":
         try:  # the recipe checks its own ranges
             GraphRecipe(**values)
         except ValueError as error:
-            raise ValueError(f"config [graphs]: {error}") from None
+            raise DglgeneInputError(f"config [graphs]: {error}") from None
     return dict(values)
 
 
@@ -102,8 +103,8 @@ def parse_config(data: dict[str, Any]) -> RunConfig:
     """Validate a parsed TOML document."""
     unknown = sorted(set(data) - {"graphs", "model", "train"})
     if unknown:
-        raise ValueError(f"config has unknown table [{unknown[0]}]; use [graphs], [model], "
-                         "[train]")
+        raise DglgeneInputError(f"config has unknown table [{unknown[0]}]; use [graphs], [model], "
+                                "[train]")
     train = {**TRAIN_DEFAULTS, **_check("train", data.get("train", {}), set(TRAIN_DEFAULTS))}
     return RunConfig(_check("graphs", data.get("graphs", {}), GRAPH_KEYS),
                      _check("model", data.get("model", {}), MODEL_KEYS), train)
@@ -115,9 +116,9 @@ def load_config(path: str | Path | None) -> RunConfig:
         return RunConfig()
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such config file")
+        raise DglgeneFileNotFoundError(f"{path}: no such config file")
     try:
         data = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as error:
-        raise ValueError(f"{path}: not valid TOML ({error})") from None
+        raise DglgeneInputError(f"{path}: not valid TOML ({error})") from None
     return parse_config(data)

@@ -1,5 +1,8 @@
 """``dglgene embed``: .h5ad files -> gene graphs -> MuSe-GNN -> embeddings, metrics, GO
-enrichment of the clusters, plots.
+enrichment of the clusters, plots, and the trained model (``out/model``).
+
+With ``--model`` (:func:`embed_with_model`), a saved model embeds the files instead:
+those it was trained on with their own layers, new ones after training only theirs.
 
 Everything is written into a temporary directory that replaces ``out`` only when the whole
 run succeeded, so a failed run leaves nothing half-written.
@@ -7,26 +10,42 @@ run succeeded, so a failed run leaves nothing half-written.
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Callable, Sequence
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import anndata as ad
+import numpy as np
 import pandas as pd
 
 from dglgene.atomic import atomic_path
-from dglgene.config import RunConfig
-from dglgene.data import GraphCollection, build_collection
+from dglgene.config import GRAPH_KEYS, RunConfig, parse_config
+from dglgene.data import Expression, GraphCollection, GraphRecipe, build_collection
 from dglgene.datasets.go import go_gene_sets
+from dglgene.errors import DglgeneInputError
 from dglgene.eval.embedding import annotate_embedding
 from dglgene.eval.enrichment import embedding_clusters, enrich_clusters, plot_enrichment
 from dglgene.eval.gene_knn import coexpression_degree, unified_embedding
 from dglgene.eval.go_prediction import summarize_go_prediction
 from dglgene.eval.metrics import METRICS, embedding_metrics, summarize_methods
 from dglgene.eval.plots import plot_training, plot_umap
-from dglgene.models import GAE, VGAE, MuSeGNN, muse_ablation, pca_embedding
+from dglgene.eval.tables import SEEDS
+from dglgene.models import (
+    GAE,
+    VGAE,
+    DatasetRecord,
+    MuSeGNN,
+    load,
+    muse_ablation,
+    pca_embedding,
+    save_muse_gnn,
+)
 from dglgene.progress import progress
-from dglgene.train import fit
+from dglgene.train import fit, fit_new_datasets
+from dglgene.train.fit import EPOCHS
 
 # The comparison of MuSe-GNN's Table 1: trained methods get the same seeds and epochs.
 TRAINED_METHODS = {
@@ -57,38 +76,149 @@ def train_muse(collection: GraphCollection, config: RunConfig, seed: int, device
 def run_embed(inputs: Sequence[str | Path | ad.AnnData], out: str | Path, config: RunConfig,
               seed: int = 0, device: str = "cpu", checkpoint: str | Path | None = None,
               resume: bool = False) -> dict[str, float]:
-    """Build graphs, train MuSe-GNN, write embeddings, metrics and plots to ``out``.
+    """Build graphs, train MuSe-GNN, write embeddings, metrics, plots and the model
+    (``out/model``, :func:`~dglgene.models.save_muse_gnn`) to ``out``.
 
     With ``checkpoint``, training state is saved there after every epoch; ``resume=True``
     continues from it (to exactly the result of an uninterrupted run, on CPU)."""
     if len(inputs) < 2:
-        raise ValueError(f"MuSe-GNN needs at least two datasets, got {len(inputs)}; "
-                         "pass two or more .h5ad files")
+        raise DglgeneInputError(f"MuSe-GNN needs at least two datasets, got {len(inputs)}; "
+                                "pass two or more .h5ad files")
     collection = build_collection(inputs, config.recipe())
+    if not any(g.n_edges for g in collection):
+        raise DglgeneInputError(
+            f"no co-expression edge in any of the {len(collection)} graphs (their genes look "
+            "independent), so there is nothing to embed; check that X holds counts of real "
+            "cells, or keep more genes and cells")
     model, history = train_muse(collection, config, seed, device, checkpoint, resume)
     emb = model.embed(collection)
     metrics = collection_metrics(emb, collection, seed)
     with atomic_path(out, directory=True) as tmp:
         write_embedding_outputs(tmp, emb, history, seed)
         (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2))
+        save_muse_gnn(model, tmp / "model", collection, saved_config(config))
     return metrics
 
 
-def write_embedding_outputs(out: Path, emb: ad.AnnData, history: pd.DataFrame, seed: int
-                            ) -> pd.DataFrame:
+def saved_config(config: RunConfig) -> dict:
+    """The run's tables as a saved model keeps them: every ``[graphs]`` value the recipe
+    used, defaults included (a later default must not change how new datasets are built),
+    and the ``[train]`` table."""
+    recipe = config.recipe()
+    return {"graphs": {key: getattr(recipe, key) for key in sorted(GRAPH_KEYS)},
+            "train": dict(config.train)}
+
+
+def _keep_known_genes(known: Mapping[str, DatasetRecord], recipe: GraphRecipe,
+                      model_dir: str | os.PathLike) -> GraphRecipe:
+    """``recipe`` with a gene selection that gives a dataset the model knows exactly the
+    model's genes for it (a joint selection would depend on the other inputs), and a new
+    dataset its own top genes."""
+    def select(expr: Expression, recipe: GraphRecipe) -> tuple[np.ndarray, str]:
+        record = known.get(expr.meta.dataset)
+        if record is None:
+            return own(expr, recipe)
+        where = pd.Index(expr.genes).get_indexer(list(record.genes))
+        if (where < 0).any():
+            missing = np.asarray(record.genes)[where < 0]
+            raise DglgeneInputError(
+                f"{expr.meta.dataset}: the model in {model_dir} knows a dataset of this name "
+                f"but {len(missing)} of its {record.n_genes} genes ({', '.join(missing[:3])}"
+                f"{', ...' if len(missing) > 3 else ''}) are not in this input after QC; to "
+                "embed it as a new dataset, give it another name (adata.uns['dataset'])")
+        return np.sort(where), f"the model's {record.n_genes} genes"
+
+    own = recipe.select_genes
+    return dataclasses.replace(recipe, shared_genes=0, select_genes=select)
+
+
+def _join_model(model: MuSeGNN, collection: GraphCollection,
+                known: Mapping[str, DatasetRecord], model_dir: str | os.PathLike, seed: int
+                ) -> list[str]:
+    """Check the datasets the model knows; give each new one its own layers (in the sharing
+    group it would have had). Returns the new datasets' names."""
+    vocabulary = set(model.reference.vocabulary)
+    new = []
+    for g in collection:
+        record = DatasetRecord.of(g)
+        if g.dataset in known:
+            if record.n_feats != known[g.dataset].n_feats:
+                raise DglgeneInputError(
+                    f"{g.dataset}: node features of width {record.n_feats}, but the model in "
+                    f"{model_dir} was trained on width {known[g.dataset].n_feats} (other "
+                    "cells?); give it another name to embed it as a new dataset")
+            continue
+        if not vocabulary & set(g.genes):
+            raise DglgeneInputError(
+                f"{g.dataset}: none of its genes is among the model's {len(vocabulary)}; check "
+                "that it uses the same gene naming (e.g. HGNC symbols, not Ensembl ids)")
+        model.add_dataset(record, seed=seed)
+        new.append(g.dataset)
+    return new
+
+
+def embed_with_model(inputs: Sequence[str | Path | ad.AnnData], model_dir: str | os.PathLike,
+                     out: str | Path, seed: int = 0, device: str = "cpu",
+                     epochs: int | None = None) -> dict:
+    """Embed ``inputs`` with the MuSe-GNN saved in ``model_dir``; write to ``out`` what
+    :func:`run_embed` writes (metrics with two or more datasets; ``model/`` when new
+    datasets joined: the model with their layers).
+
+    Graphs are built with the model's recipe. A dataset the model knows (same name, same
+    genes) is embedded with its own layers; a new one gets its own first layer and decoder,
+    trained for ``epochs`` (default: the model's ``[train]`` epochs) against the frozen
+    rest (:func:`~dglgene.train.fit_new_datasets`, at its own learning rates). Returns
+    ``known``, ``new``, the training ``seconds``, ``epochs`` and ``metrics``.
+    """
+    model = load(model_dir, device)
+    if not isinstance(model, MuSeGNN):
+        raise DglgeneInputError(f"{model_dir}: an scTransNet model (`dglgene grn`); --model "
+                                "needs the model directory that `dglgene embed` wrote")
+    # checked as a config file is; TOML has no null: None is those keys' default
+    graphs = {k: v for k, v in model.config["graphs"].items() if v is not None}
+    config = parse_config({"graphs": graphs, "train": model.config["train"]})
+    if epochs is not None:
+        if epochs < 1:
+            raise DglgeneInputError(f"--epochs must be at least 1, got {epochs}")
+        config.train["epochs"] = epochs
+    known = {r.dataset: r for r in model.records}
+    collection = build_collection(inputs, _keep_known_genes(known, config.recipe(), model_dir))
+    new = _join_model(model, collection, known, model_dir, seed)
+    history, start = None, time.perf_counter()
+    if new:  # at fit_new_datasets' own learning rates, not those of a full model's training
+        history = fit_new_datasets(model, collection, new, seed=seed, device=device,
+                                   epochs=config.train["epochs"],
+                                   contrastive_genes=config.train["contrastive_genes"])
+    seconds = time.perf_counter() - start
+    emb = model.embed(collection)
+    metrics = collection_metrics(emb, collection, seed) if len(collection) > 1 else {}
+    with atomic_path(out, directory=True) as tmp:
+        write_embedding_outputs(tmp, emb, history, seed)
+        if metrics:
+            (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2))
+        if new:
+            save_muse_gnn(model, tmp / "model", collection)
+    return {"known": [g.dataset for g in collection if g.dataset in known], "new": new,
+            "seconds": seconds, "epochs": config.train["epochs"], "metrics": metrics}
+
+
+def write_embedding_outputs(out: Path, emb: ad.AnnData, history: pd.DataFrame | None,
+                            seed: int) -> pd.DataFrame:
     """Cluster and lay out ``emb`` (in place), then write its files under ``out``, each
     atomically: gene_embeddings.h5ad, training_history.csv, enrichment.csv, umap.png,
-    training.png, enrichment.png. Returns the cluster enrichment table."""
+    training.png, enrichment.png (no training files without a ``history``). Returns the
+    cluster enrichment table."""
     annotate_embedding(emb, seed=seed)
     enrichment = cluster_enrichment(emb)
     with atomic_path(out / "gene_embeddings.h5ad") as tmp:
         emb.write_h5ad(tmp)
-    with atomic_path(out / "training_history.csv") as tmp:
-        history.to_csv(tmp, index=False)
+    if history is not None:
+        with atomic_path(out / "training_history.csv") as tmp:
+            history.to_csv(tmp, index=False)
+        plot_training(history, out / "training.png")
     with atomic_path(out / "enrichment.csv") as tmp:
         enrichment.to_csv(tmp, index=False)
     plot_umap(emb, out / "umap.png")
-    plot_training(history, out / "training.png")
     plot_enrichment(enrichment, out / "enrichment.png")
     return enrichment
 
@@ -119,8 +249,8 @@ def compare_gene_function(runs: dict, seeds: Sequence[int]) -> tuple[pd.DataFram
     return per_seed, stats
 
 
-def compare_methods(collection: GraphCollection, seeds: Sequence[int] = (0, 1, 2),
-                    epochs: int = 100,
+def compare_methods(collection: GraphCollection, seeds: Sequence[int] = SEEDS,
+                    epochs: int = EPOCHS, methods: Mapping[str, Callable] | None = None,
                     evaluate: Callable[[ad.AnnData, int], dict[str, float]] | None = None
                     ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Table-1 comparison: every method on the same graphs, seeds and epoch budget.
@@ -129,17 +259,19 @@ def compare_methods(collection: GraphCollection, seeds: Sequence[int] = (0, 1, 2
     two computed across methods within each seed), its mean and standard deviation per
     method, and ``{(method, seed): (embedding, history or None)}``. ``evaluate(emb, seed)``
     adds columns of its own (e.g. planted-module or GO scores) after Avg Score and Avg Rank,
-    which do not include them.
+    which do not include them. ``methods``: the trained methods, ``{name: make(collection,
+    seed)}`` (default :data:`TRAINED_METHODS`); PCA is always one.
     """
+    methods = TRAINED_METHODS if methods is None else methods
     rows, runs = [], {}
     for seed in progress(seeds, "seeds"):
         runs["PCA", seed] = (pca_embedding(collection, seed=seed), None)
-        for name, make in TRAINED_METHODS.items():
+        for name, make in methods.items():
             model = make(collection, seed)
             history = fit(model, collection, epochs=epochs, seed=seed)
             runs[name, seed] = (model.embed(collection), history)
         table = pd.DataFrame({name: collection_metrics(runs[name, seed][0], collection, seed)
-                              for name in ["PCA", *TRAINED_METHODS]}).T[list(METRICS)]
+                              for name in ["PCA", *methods]}).T[list(METRICS)]
         summary = summarize_methods(table)
         if evaluate is not None:
             summary = summary.join(pd.DataFrame({

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from dglgene.errors import DglgeneInputError
+
 T = TypeVar("T")
 
 
@@ -32,8 +34,8 @@ class Registry(Generic[T]):
 
     def get(self, name: str) -> type[T]:
         if name not in self._table:
-            raise ValueError(f"unknown {self.kind} {name!r}; choose one of "
-                             f"{', '.join(self.names())} or register your own")
+            raise DglgeneInputError(f"unknown {self.kind} {name!r}; choose one of "
+                                    f"{', '.join(self.names())} or register your own")
         return self._table[name]
 
     def names(self) -> list[str]:

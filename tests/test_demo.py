@@ -25,7 +25,7 @@ def test_demo_writes_everything_it_promises(tmp_path, capsys) -> None:
                                         "Adjusted P-value", "Genes"]
     assert enrichment["Adjusted P-value"].between(0, 1).all()
     assert (enrichment["Adjusted P-value"] >= enrichment["P-value"] - 1e-12).all()
-    assert set(table.index) == {"PCA", "MuSe-GNN", "MuSe-GNN (recon only)", "GAE", "VGAE"}
+    assert set(table.index) == {"PCA", "MuSe-GNN", "GAE", "VGAE"}
     assert table["avg_score"].between(0, 1).all()
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["MuSe-GNN"]["edge_auc"] == pytest.approx(table.loc["MuSe-GNN", "edge_auc"])

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import anndata as ad
@@ -14,6 +12,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import torch
+from killed_runs import killed_after
 
 from dglgene.datasets import simulate_collection
 from dglgene.eval.metrics import METRICS
@@ -121,16 +120,10 @@ def test_killed_run_resumes_to_the_uninterrupted_result(h5ads, tmp_path) -> None
     """SIGKILL `dglgene embed` after its first checkpoint, resume: identical embeddings."""
     checkpoint, killed_out = tmp_path / "run.pt", tmp_path / "killed"
     args = [*h5ads, "--epochs", "40", "--seed", "1"]
-    run = subprocess.Popen([sys.executable, "-m", "dglgene", "embed", *args, "--out",
-                            str(killed_out), "--checkpoint", str(checkpoint)],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    while not checkpoint.exists() and run.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    run.send_signal(signal.SIGKILL)
-    assert run.wait() == -signal.SIGKILL  # killed mid-training, not finished
-    assert checkpoint.exists() and not killed_out.exists()
-    done_epochs = torch.load(checkpoint)["epoch"]
+    state = killed_after(checkpoint, "embed", *args, "--out", killed_out, "--checkpoint",
+                         checkpoint)
+    assert not killed_out.exists()
+    done_epochs = state["epoch"]
     assert 1 <= done_epochs < 40
     resumed = embed(*args, "--out", str(killed_out), "--checkpoint", str(checkpoint),
                     "--resume")

@@ -68,7 +68,7 @@ def test_given_split_without_test_labels_gives_predictions_only(data_dir, tmp_pa
     result = grn(data_dir, "--out", out, "--split-dir", tmp_path / "splits", "--encoder", "none",
                  "--gnn", "gcn", "--epochs", "3")
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["predictions.csv", "training.png",
+    assert sorted(p.name for p in out.iterdir()) == ["model", "predictions.csv", "training.png",
                                                      "training_history.csv"]
     predictions = pd.read_csv(out / "predictions.csv")
     assert list(predictions.columns) == ["tf", "target", "score"]

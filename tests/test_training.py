@@ -62,6 +62,22 @@ def test_each_step_pairs_a_graph_with_another(small) -> None:
                                rtol=1e-5, atol=1e-6)
 
 
+def test_vgae_kl_is_that_of_graph_i_not_of_its_partner(small) -> None:
+    """The encoder keeps the KL of its last call; the step must not read it after j's."""
+    _, coll = small
+    model = VGAE(coll, dim=8)
+    overlaps = coll.overlaps(seed=0)
+    adjacency = torch.as_tensor(coll[0].adjacency().toarray())
+    rng = np.random.default_rng(0)
+    kl = {}
+    for k in (0, 1):
+        model.encode(coll, k)
+        kl[k] = float(model.encoder.kl)
+    assert abs(kl[0] - kl[1]) > 1e-6  # the two graphs' KL differ, so the check can fail
+    step = model.training_step(coll, 0, 1, overlaps, adjacency, rng, contrastive_genes=None)
+    assert float(step["kl"]) == pytest.approx(kl[0], rel=1e-6)
+
+
 def test_one_dataset_trains_on_reconstruction_alone(small) -> None:
     sim, _ = small
     alone = build_collection(sim.adatas[:1], n_components=16)

@@ -52,6 +52,7 @@ from dglgene.data.normalization import (
 )
 from dglgene.data.qc import QualityControl, quality_control
 from dglgene.data.spatial import smooth_spots, sparkx_pvalues
+from dglgene.errors import DglgeneInputError
 from dglgene.progress import progress
 
 log = logging.getLogger("dglgene")
@@ -158,9 +159,9 @@ def coexpression(expr: Expression, genes: np.ndarray, values: np.ndarray,
         method = "cscore" if use_cscore else "pearson"
     if method == "cscore":
         if not expr.is_counts:
-            raise ValueError(f"{expr.meta.dataset}: CS-CORE needs raw counts but the matrix "
-                             "holds non-integer values; pass counts (X or layers['counts']) "
-                             "or use method='pearson'")
+            raise DglgeneInputError(f"{expr.meta.dataset}: CS-CORE needs raw counts but the matrix "
+                                    "holds non-integer values; pass counts (X or layers['counts']) "
+                                    "or use method='pearson'")
         return (*cscore(expr.matrix[:, genes], expr.depth), method)
     return (*pearson(values), method)
 
@@ -191,15 +192,26 @@ class GraphRecipe:
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
-            raise ValueError(f"unknown co-expression method {self.method!r}; "
-                             f"use one of {', '.join(METHODS)}")
+            raise DglgeneInputError(f"unknown co-expression method {self.method!r}; "
+                                    f"use one of {', '.join(METHODS)}")
         if not 0 < self.p_value <= 1:
-            raise ValueError(f"p_value must lie in (0, 1], got {self.p_value}")
+            raise DglgeneInputError(f"p_value must lie in (0, 1], got {self.p_value}")
         if self.n_hvg < 2:
-            raise ValueError(f"n_hvg must be at least 2, got {self.n_hvg}")
+            raise DglgeneInputError(f"n_hvg must be at least 2, got {self.n_hvg}")
         if not 0 <= self.shared_genes <= self.n_hvg:
-            raise ValueError(f"shared_genes must lie in [0, n_hvg={self.n_hvg}], got "
-                             f"{self.shared_genes}")
+            raise DglgeneInputError(f"shared_genes must lie in [0, n_hvg={self.n_hvg}], got "
+                                    f"{self.shared_genes}")
+        counts = {"top_k": self.top_k, "n_components": self.n_components,
+                  "smoothing_k": self.smoothing_k}
+        for name, value in counts.items():  # None: off (top_k, n_components)
+            if value is not None and value < 1:
+                raise DglgeneInputError(f"{name} must be at least 1, got {value}")
+        if self.smoothing not in (None, "knn", "delaunay"):
+            raise DglgeneInputError(f"unknown smoothing {self.smoothing!r}; use 'knn' or "
+                                    "'delaunay', or leave it unset")
+        if not self.residual_theta > 0:
+            raise DglgeneInputError(f"residual_theta must be positive, got "
+                                    f"{self.residual_theta}")
 
 
 def prepare_expression(adata: ad.AnnData, recipe: GraphRecipe,
@@ -265,7 +277,7 @@ def build_collection(adatas: Sequence[ad.AnnData | str | Path],
     fields of ``recipe`` (e.g. ``method="pearson", n_hvg=500``).
     """
     if not adatas:
-        raise ValueError("no datasets given; pass at least one AnnData or .h5ad path")
+        raise DglgeneInputError("no datasets given; pass at least one AnnData or .h5ad path")
     recipe = dataclasses.replace(recipe or GraphRecipe(), **overrides)
     names = list(names) if names is not None else [None] * len(adatas)
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from dglgene.atomic import atomic_path
 from dglgene.data.gene_graph import GeneGraph
+from dglgene.errors import DglgeneFileNotFoundError, DglgeneInputError
 from dglgene.ops import PairOverlaps, pair_overlaps
 
 FORMAT = "dglgene.GraphCollection"
@@ -42,13 +43,17 @@ class GraphCollection:
         names = [g.dataset for g in graphs]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
-            raise ValueError(f"dataset name {repeated[0]!r} appears more than once; give each "
-                             "dataset its own name (adata.uns['dataset'] or names=)")
+            raise DglgeneInputError(f"dataset name {repeated[0]!r} appears more than once; "
+                                    "give each dataset its own name (adata.uns['dataset'] or "
+                                    "names=)")
         self.graphs = list(graphs)
         self.vocabulary = sorted(set().union(*(g.genes for g in self.graphs)))
         if len(self.graphs) > 1 and len(self.vocabulary) == sum(g.n_genes for g in graphs):
-            raise ValueError("no gene is shared by any two datasets; check that all use the "
-                             "same gene naming (e.g. HGNC symbols, not Ensembl ids)")
+            # QC and the n_hvg selection may also leave inputs that share genes without any
+            raise DglgeneInputError("no gene is shared by any two datasets' graphs; check that "
+                                    "all use the same gene naming (e.g. HGNC symbols, not "
+                                    "Ensembl ids), or keep more genes per graph (n_hvg, "
+                                    "shared_genes)")
         index = {gene: k for k, gene in enumerate(self.vocabulary)}
         self.gene_ids = [np.array([index[x] for x in g.genes], dtype=np.int64)
                          for g in self.graphs]
@@ -105,17 +110,19 @@ class GraphCollection:
         files = [path / name for name in ("manifest.json", "graphs.bin", "genes.csv")]
         missing = [f.name for f in files if not f.is_file()]
         if missing:
-            raise FileNotFoundError(f"{path}: not a saved GraphCollection (missing "
-                                    f"{', '.join(missing)}); build one with `dglgene graphs`")
+            raise DglgeneFileNotFoundError(f"{path}: not a saved GraphCollection (missing "
+                                           f"{', '.join(missing)}); build one with "
+                                           "`dglgene graphs`")
         manifest = json.loads(files[0].read_text())
         if manifest.get("format") != FORMAT or manifest.get("version") != FORMAT_VERSION:
-            raise ValueError(f"{path}: manifest is not a {FORMAT} v{FORMAT_VERSION}")
+            raise DglgeneInputError(f"{path}: manifest is not a {FORMAT} "
+                                    f"v{FORMAT_VERSION}; rebuild it with `dglgene graphs`")
         graphs, _ = dgl.load_graphs(str(files[1]))
         genes = pd.read_csv(files[2], keep_default_na=False, dtype={"gene": str})
         names = [list(part.sort_values("node")["gene"]) for _, part in genes.groupby("graph")]
         if len(names) != len(graphs) or len(graphs) != len(manifest["graphs"]):
-            raise ValueError(f"{path}: graphs.bin, genes.csv and manifest.json disagree on "
-                             "the number of graphs; rebuild the collection")
+            raise DglgeneInputError(f"{path}: graphs.bin, genes.csv and manifest.json disagree on "
+                                    "the number of graphs; rebuild the collection")
         return cls([GeneGraph(graph=graph, genes=gene_names, **meta)
                     for graph, gene_names, meta in zip(graphs, names, manifest["graphs"])])
 

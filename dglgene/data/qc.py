@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from dglgene.errors import DglgeneInputError
+
 
 @dataclass(frozen=True)
 class QualityControl:
@@ -49,12 +51,12 @@ def quality_control(
         mito_counts = np.asarray(matrix[:, np.flatnonzero(mito)].sum(1)).ravel()
         cells &= mito_counts <= qc.max_mito_fraction * np.maximum(totals, 1e-12)
     if not cells.any():
-        raise ValueError(f"{dataset}: quality control removed every cell "
-                         f"(min_genes_per_cell={qc.min_genes_per_cell}, max_mito_fraction="
-                         f"{qc.max_mito_fraction}); loosen the thresholds")
+        raise DglgeneInputError(f"{dataset}: quality control removed every cell "
+                                f"(min_genes_per_cell={qc.min_genes_per_cell}, max_mito_fraction="
+                                f"{qc.max_mito_fraction}); loosen the thresholds")
     cells_per_gene = np.diff(matrix[cells].tocsc().indptr)
     kept_genes = cells_per_gene >= qc.min_cells_per_gene
     if kept_genes.sum() < 2:
-        raise ValueError(f"{dataset}: fewer than 2 genes are seen in at least "
-                         f"{qc.min_cells_per_gene} cells; loosen min_cells_per_gene")
+        raise DglgeneInputError(f"{dataset}: fewer than 2 genes are seen in at least "
+                                f"{qc.min_cells_per_gene} cells; loosen min_cells_per_gene")
     return cells, kept_genes

@@ -34,6 +34,8 @@ from scipy.spatial import Delaunay
 from scipy.stats import cauchy, chi2
 from sklearn.neighbors import NearestNeighbors
 
+from dglgene.errors import DglgeneInputError
+
 
 def _coordinate_transforms(coords: np.ndarray) -> list[np.ndarray]:
     """The projection kernel plus Gaussian and cosine transforms at five scales."""
@@ -82,7 +84,8 @@ def spatial_neighbors(coords: np.ndarray, method: str = "knn", k: int = 6) -> sp
         pairs = np.concatenate([simplices[:, [a, b]] for a, b in ((0, 1), (1, 2), (0, 2))])
         rows, cols = pairs[:, 0], pairs[:, 1]
     else:
-        raise ValueError(f"unknown spatial neighbour method {method!r}; use 'knn' or 'delaunay'")
+        raise DglgeneInputError(f"unknown spatial neighbour method {method!r}; use 'knn' or "
+                                "'delaunay'")
     adjacency = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
     adjacency = ((adjacency + adjacency.T) > 0).astype(np.float64)
     adjacency.setdiag(0)

@@ -21,6 +21,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from dglgene.errors import DglgeneFileNotFoundError, DglgeneInputError
+
 __all__ = ["GO_ONTOLOGIES", "go_gene_sets", "read_gmt"]
 
 GO_DIR = Path(__file__).parent / "data" / "go"
@@ -32,7 +34,7 @@ def _gmt_records(path: str | os.PathLike) -> Iterator[tuple[str, str, list[str]]
     """``(name, description, genes)`` per line; genes deduplicated in file order."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such GMT file")
+        raise DglgeneFileNotFoundError(f"{path}: no such GMT file")
     with path.open("rb") as probe:
         gzipped = probe.read(2) == b"\x1f\x8b"  # the gzip magic number, whatever the suffix
     opener = gzip.open if gzipped else open
@@ -42,8 +44,8 @@ def _gmt_records(path: str | os.PathLike) -> Iterator[tuple[str, str, list[str]]
             if not fields[0].strip():
                 continue  # blank line
             if len(fields) < 2:
-                raise ValueError(f"{path}, line {number}: a GMT line needs a set name, a "
-                                 "description and genes, separated by tabs")
+                raise DglgeneInputError(f"{path}, line {number}: a GMT line needs a set name, a "
+                                        "description and genes, separated by tabs")
             yield fields[0], fields[1], list(dict.fromkeys(g for g in fields[2:] if g))
 
 
@@ -52,8 +54,8 @@ def _collect(records: Iterator[tuple[str, list[str]]], path: str | os.PathLike
     sets: dict[str, list[str]] = {}
     for key, genes in records:
         if key in sets:
-            raise ValueError(f"{path}: gene set {key!r} appears twice; give each set its "
-                             "own name")
+            raise DglgeneInputError(f"{path}: gene set {key!r} appears twice; give each set its "
+                                    "own name")
         sets[key] = genes
     return sets
 

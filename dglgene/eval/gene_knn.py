@@ -49,6 +49,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
 from dglgene.data import GraphCollection
+from dglgene.errors import DglgeneInputError
 
 __all__ = ["K_NEIGHBOURS", "coexpression_degree", "random_embedding", "unified_embedding"]
 
@@ -61,8 +62,8 @@ _CHUNK = 1024  # rows of one block of the distance matrix (memory cap)
 def unified_embedding(emb: ad.AnnData) -> pd.DataFrame:
     """One row per gene (index ``gene``, sorted): the mean of its rows over datasets."""
     if "gene" not in emb.obs:
-        raise ValueError("the embedding has no obs['gene'] column; give an AnnData with one "
-                         "row per (dataset, gene) as `dglgene embed` writes")
+        raise DglgeneInputError("the embedding has no obs['gene'] column; give an AnnData with one "
+                                "row per (dataset, gene) as `dglgene embed` writes")
     values = pd.DataFrame(np.asarray(emb.X, dtype=np.float64),
                           columns=[str(c) for c in emb.var_names])
     return values.groupby(emb.obs["gene"].astype(str).to_numpy()).mean().rename_axis("gene")
@@ -74,8 +75,8 @@ def coexpression_degree(source: GraphCollection | ad.AnnData) -> pd.Series:
     ``obs["degree"]`` (which every dglgene embedding carries)."""
     if isinstance(source, ad.AnnData):
         if "degree" not in source.obs:
-            raise ValueError("the embedding has no obs['degree'] column; embed with dglgene, "
-                             "or give the collection instead")
+            raise DglgeneInputError("the embedding has no obs['degree'] column; embed with "
+                                    "dglgene, or give the collection instead")
         genes, degree = source.obs["gene"].astype(str).to_numpy(), source.obs["degree"]
     else:
         genes = np.concatenate([graph.genes for graph in source])
@@ -92,13 +93,13 @@ def random_embedding(unified: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
 
 def _as_unified(unified: pd.DataFrame) -> pd.DataFrame:
     if not isinstance(unified, pd.DataFrame) or unified.shape[0] == 0 or unified.shape[1] == 0:
-        raise ValueError("give a non-empty genes x dims DataFrame (see unified_embedding)")
+        raise DglgeneInputError("give a non-empty genes x dims DataFrame (see unified_embedding)")
     unified = unified.set_axis(unified.index.astype(str)).sort_index()
     if unified.index.has_duplicates:
-        raise ValueError(f"gene {unified.index[unified.index.duplicated()][0]!r} has several "
-                         "rows; average them first (unified_embedding)")
+        raise DglgeneInputError(f"gene {unified.index[unified.index.duplicated()][0]!r} has "
+                                "several rows; average them first (unified_embedding)")
     if not np.isfinite(unified.to_numpy(dtype=np.float64)).all():
-        raise ValueError("the embedding has NaN or infinite values; clean it first")
+        raise DglgeneInputError("the embedding has NaN or infinite values; clean it first")
     return unified
 
 
@@ -106,8 +107,8 @@ def _aligned_degree(degree: pd.Series, genes: pd.Index) -> np.ndarray:
     degree = degree.set_axis(degree.index.astype(str)).dropna()
     missing = genes.difference(degree.index)
     if len(missing):
-        raise ValueError(f"degree is missing for {len(missing)} of the {len(genes)} genes "
-                         f"(e.g. {missing[0]!r}); give a degree for every embedded gene")
+        raise DglgeneInputError(f"degree is missing for {len(missing)} of the {len(genes)} genes "
+                                f"(e.g. {missing[0]!r}); give a degree for every embedded gene")
     return degree.groupby(level=0).first().reindex(genes).to_numpy(dtype=np.float64)
 
 
@@ -166,12 +167,12 @@ class _Neighbours:
 
 def _check_knn(n: int, k: int, n_folds: int) -> None:
     if n_folds < 2:
-        raise ValueError(f"n_folds must be at least 2, got {n_folds}")
+        raise DglgeneInputError(f"n_folds must be at least 2, got {n_folds}")
     # StratifiedKFold's folds differ in size by at most one gene
     smallest_train = n - math.ceil(n / n_folds)
     if not 1 <= k <= smallest_train:
-        raise ValueError(f"k={k} neighbours, but a training fold has {smallest_train} of the "
-                         f"{n} genes; choose k between 1 and {smallest_train}")
+        raise DglgeneInputError(f"k={k} neighbours, but a training fold has {smallest_train} of "
+                                f"the {n} genes; choose k between 1 and {smallest_train}")
 
 
 def _folds(y: np.ndarray, n_folds: int, seed: int) -> np.ndarray:

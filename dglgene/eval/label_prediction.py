@@ -39,6 +39,7 @@ import pandas as pd
 from sklearn.linear_model import LogisticRegression
 
 from dglgene.atomic import atomic_path
+from dglgene.errors import DglgeneFileNotFoundError, DglgeneInputError
 from dglgene.eval.gene_knn import (
     K_NEIGHBOURS,
     _aligned_degree,
@@ -83,16 +84,16 @@ def _read_labels(labels: pd.Series | str | os.PathLike) -> pd.Series:
         return labels
     path = Path(labels)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such label file")
+        raise DglgeneFileNotFoundError(f"{path}: no such label file")
     try:
         table = pd.read_csv(path, dtype=str)
     except (ValueError, UnicodeDecodeError) as error:  # pandas' parser errors are ValueErrors
         reason = str(error).strip().splitlines()[0] if str(error).strip() else "empty"
-        raise ValueError(f"{path}: not a readable CSV ({reason}); give a CSV with a header "
-                         "row 'gene,label'") from None
+        raise DglgeneInputError(f"{path}: not a readable CSV ({reason}); give a CSV with a header "
+                                "row 'gene,label'") from None
     if not {"gene", "label"} <= set(table.columns):
-        raise ValueError(f"{path}: has columns {list(table.columns)[:5]}, not 'gene' and "
-                         "'label'; give a CSV with a header row 'gene,label'")
+        raise DglgeneInputError(f"{path}: has columns {list(table.columns)[:5]}, not 'gene' and "
+                                "'label'; give a CSV with a header row 'gene,label'")
     return pd.Series(table["label"].to_numpy(), index=table["gene"].to_numpy())
 
 
@@ -101,14 +102,14 @@ def _clean_labels(labels: pd.Series) -> tuple[pd.Series, int]:
     incomplete = labels.isna().to_numpy() | labels.index.isna()
     labels = labels[~incomplete]
     if labels.empty:
-        raise ValueError("no row has both a gene and a label; give one 'gene,label' row per "
-                         "labelled gene")
+        raise DglgeneInputError("no row has both a gene and a label; give one 'gene,label' row per "
+                                "labelled gene")
     labels = labels.astype(str).set_axis(labels.index.astype(str))
     per_gene = labels.groupby(level=0).nunique()
     if (per_gene > 1).any():
         gene = per_gene.index[per_gene > 1][0]
-        raise ValueError(f"gene {gene!r} has {per_gene[gene]} different labels; give each "
-                         "gene one label")
+        raise DglgeneInputError(f"gene {gene!r} has {per_gene[gene]} different labels; give each "
+                                "gene one label")
     return labels.groupby(level=0).first(), int(incomplete.sum())
 
 
@@ -156,17 +157,17 @@ def predict_gene_labels(emb: ad.AnnData | pd.DataFrame, labels: pd.Series | str 
     labels, incomplete = _clean_labels(_read_labels(labels))
     embedded = labels.index.isin(unified.index)
     if not embedded.any():
-        raise ValueError(f"none of the {len(labels)} labelled genes is in the embedding (e.g. "
-                         f"{labels.index[0]!r} vs {unified.index[0]!r}); use the embedding's "
-                         "gene names (obs['gene'])")
+        raise DglgeneInputError(f"none of the {len(labels)} labelled genes is in the embedding "
+                                f"(e.g. {labels.index[0]!r} vs {unified.index[0]!r}); use the "
+                                "embedding's gene names (obs['gene'])")
     labels = labels[embedded]
     sizes = labels.value_counts()
     dropped = sizes[sizes < n_folds]
     labels = labels[~labels.isin(dropped.index)]
     if labels.nunique() < 2:
-        raise ValueError(f"fewer than 2 classes have {n_folds} or more embedded genes "
-                         f"(counts: {sizes.to_dict()}); give at least two classes of "
-                         f"{n_folds}+ genes or lower the number of folds")
+        raise DglgeneInputError(f"fewer than 2 classes have {n_folds} or more embedded genes "
+                                f"(counts: {sizes.to_dict()}); give at least two classes of "
+                                f"{n_folds}+ genes or lower the number of folds")
     classes, codes = np.unique(labels.to_numpy(), return_inverse=True)
     genes = labels.index
     _check_knn(len(genes), k, n_folds)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+#: The seeds of every benchmark table (mean ± sd over at least three).
+SEEDS = (0, 1, 2)
+
 __all__ = ["format_comparison"]
 
 

@@ -14,6 +14,8 @@ from dataclasses import replace
 
 import pandas as pd
 
+from dglgene.errors import DglgeneInputError
+from dglgene.eval.tables import SEEDS
 from dglgene.grn.dataset import GRNData
 from dglgene.grn.encoder import encoder_encodings
 from dglgene.grn.methods import BASELINES, METHODS, baseline_scores, method_metrics, train_scores
@@ -52,12 +54,13 @@ def benchmark_datasets(names: Sequence[str] = ("sergio", "mdc", "collectri")
     }
     unknown = [n for n in names if n not in makers]
     if unknown:
-        raise ValueError(f"unknown GRN benchmark {unknown[0]!r}; choose from {', '.join(makers)}")
+        raise DglgeneInputError(f"unknown GRN benchmark {unknown[0]!r}; choose from "
+                                f"{', '.join(makers)}")
     return {name: makers[name]() for name in names}
 
 
 def compare_grn(datasets: Mapping[str, GRNData], splits: Sequence[str] = SPLIT_KINDS,
-                seeds: Sequence[int] = (0, 1, 2), settings: GRNSettings | None = None,
+                seeds: Sequence[int] = SEEDS, settings: GRNSettings | None = None,
                 methods: Sequence[str] = tuple(METHODS), baselines: Sequence[str] = BASELINES,
                 checkpoints: Mapping[str, str | os.PathLike] | None = None,
                 device: str = "cpu") -> pd.DataFrame:

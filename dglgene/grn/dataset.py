@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from dglgene.errors import DglgeneInputError
+
 __all__ = ["GRNData"]
 
 
@@ -47,26 +49,26 @@ class GRNData:
     def __post_init__(self) -> None:
         expr = self.expression
         if not isinstance(expr, pd.DataFrame) or expr.shape[0] == 0 or expr.shape[1] == 0:
-            raise ValueError(f"GRNData {self.name!r}: expression must be a non-empty "
-                             "genes x cells DataFrame")
+            raise DglgeneInputError(f"GRNData {self.name!r}: expression must be a non-empty "
+                                    "genes x cells DataFrame")
         if not all(isinstance(g, str) for g in expr.index):
             expr = self.expression = expr.set_axis(expr.index.astype(str), axis=0)
         dup = expr.index[expr.index.duplicated()].unique()
         if len(dup):
-            raise ValueError(f"GRNData {self.name!r}: {len(dup)} duplicate gene names in the "
-                             f"expression ({_few(dup)}); merge or rename them")
+            raise DglgeneInputError(f"GRNData {self.name!r}: {len(dup)} duplicate gene names in "
+                                    f"the expression ({_few(dup)}); merge or rename them")
         values = expr.to_numpy()
         if not np.issubdtype(values.dtype, np.number):
-            raise ValueError(f"GRNData {self.name!r}: expression has non-numeric values; "
-                             "give genes x cells numbers with gene names as the index")
+            raise DglgeneInputError(f"GRNData {self.name!r}: expression has non-numeric values; "
+                                    "give genes x cells numbers with gene names as the index")
         if not np.isfinite(values).all():
-            raise ValueError(f"GRNData {self.name!r}: expression has "
-                             f"{int((~np.isfinite(values)).sum())} NaN/inf values; "
-                             "impute or drop them")
+            raise DglgeneInputError(f"GRNData {self.name!r}: expression has "
+                                    f"{int((~np.isfinite(values)).sum())} NaN/inf values; "
+                                    "impute or drop them")
         missing = {"tf", "target"} - set(self.network.columns)
         if missing:
-            raise ValueError(f"GRNData {self.name!r}: network lacks columns {sorted(missing)}; "
-                             "it needs columns tf, target (gene names)")
+            raise DglgeneInputError(f"GRNData {self.name!r}: network lacks columns "
+                                    f"{sorted(missing)}; it needs columns tf, target (gene names)")
         self._index = {g: i for i, g in enumerate(expr.index)}
         self.tfs = [str(t) for t in self.tfs]
         self.targets = [str(t) for t in self.targets]
@@ -75,8 +77,9 @@ class GRNData:
                             ("tfs", self.tfs), ("targets", self.targets)):
             unknown = sorted(set(map(str, genes)) - self._index.keys())
             if unknown:
-                raise ValueError(f"GRNData {self.name!r}: {len(unknown)} {what} are not rows "
-                                 f"of the expression ({_few(unknown)}); drop them first")
+                raise DglgeneInputError(f"GRNData {self.name!r}: {len(unknown)} {what} are not "
+                                        f"rows of the expression ({_few(unknown)}); drop them "
+                                        "first")
 
     @property
     def gene_index(self) -> dict[str, int]:

@@ -14,6 +14,7 @@ from pathlib import Path
 import anndata as ad
 import numpy as np
 
+from dglgene.errors import DglgeneInputError
 from dglgene.grn.dataset import GRNData
 from dglgene.grn.gene_embeddings import read_gene_embeddings
 from dglgene.grn.settings import GRNSettings
@@ -28,12 +29,14 @@ __all__ = ["encoder_encodings", "pretrain_on_cells"]
 def encoder_encodings(data: GRNData, encoder: str = "scbert",
                       checkpoint: str | os.PathLike | None = None,
                       settings: GRNSettings | None = None,
-                      device: str = "cpu") -> CellEncodings | np.ndarray | None:
+                      device: str = "cpu", pretrain_checkpoint: str | os.PathLike | None = None,
+                      resume: bool = False) -> CellEncodings | np.ndarray | None:
     """What the foundation-model side contributes for ``data``'s genes.
 
     ``"scbert"``: cell encodings (cells x genes x dim, on disk) from ``checkpoint`` (which
     must carry its gene list) or, without one, from a small encoder pre-trained on
-    ``data``'s cells;
+    ``data``'s cells (``pretrain_checkpoint``/``resume``: that pre-training's, see
+    :func:`~dglgene.train.pretrain.pretrain_scbert`);
     ``"precomputed:PATH"``: a genes x d array; ``"none"``: None.
     """
     settings = settings or GRNSettings()
@@ -44,29 +47,32 @@ def encoder_encodings(data: GRNData, encoder: str = "scbert",
         print(f"precomputed gene embeddings: {report}")
         return matrix
     if encoder != "scbert":
-        raise ValueError(f"unknown encoder {encoder!r}; use scbert, precomputed:PATH or none")
+        raise DglgeneInputError(f"unknown encoder {encoder!r}; use scbert, precomputed:PATH or "
+                                "none")
     if checkpoint is not None:
         if not Path(checkpoint).is_file():
-            raise ValueError(f"checkpoint {str(checkpoint)!r} does not exist")
+            raise DglgeneInputError(f"checkpoint {str(checkpoint)!r} does not exist")
         genes = checkpoint_genes(checkpoint)
         if genes is None:
-            raise ValueError(f"checkpoint {str(checkpoint)!r} has no gene list (a 'genes' "
-                             "entry); add scBERT's gene order to it as ckpt['genes']")
+            raise DglgeneInputError(f"checkpoint {str(checkpoint)!r} has no gene list (a 'genes' "
+                                    "entry); add scBERT's gene order to it as ckpt['genes']")
         model = load_scbert_checkpoint(checkpoint, with_head=False)
     else:
-        model, genes = pretrain_on_cells(data, settings, device)
+        model, genes = pretrain_on_cells(data, settings, device, pretrain_checkpoint, resume)
     return scbert_cell_encodings(model.to(device), data.expression, genes,
                                  max_cells=settings.max_cells)
 
 
-def pretrain_on_cells(data: GRNData, settings: GRNSettings, device: str = "cpu"
+def pretrain_on_cells(data: GRNData, settings: GRNSettings, device: str = "cpu",
+                      checkpoint: str | os.PathLike | None = None, resume: bool = False
                       ) -> tuple[ScBertEncoder, list[str]]:
-    """A small scBERT-style encoder pre-trained (masked values, seed 0) on ``data``'s cells."""
+    """A small scBERT-style encoder pre-trained (masked values, seed 0) on ``data``'s cells;
+    ``checkpoint``/``resume`` as :func:`~dglgene.train.pretrain.pretrain_scbert`'s."""
     cells = ad.AnnData(data.expression.T.to_numpy(np.float32))
     cells.var_names, cells.obs_names = data.genes, list(map(str, data.expression.columns))
     with warnings.catch_warnings():  # log-normalised input is binned as counts, as scBERT does
         warnings.simplefilter("ignore", UserWarning)
         result = pretrain_scbert(cells, config=settings.pretrain_config,
                                  epochs=settings.pretrain_epochs, seed=0, genes=data.genes,
-                                 device=device)
+                                 device=device, checkpoint=checkpoint, resume=resume)
     return result.model, result.genes

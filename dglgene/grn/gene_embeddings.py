@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from dglgene.data.anndata_input import read_h5ad
+from dglgene.errors import DglgeneInputError
 
 __all__ = ["read_gene_embeddings"]
 
@@ -33,35 +34,38 @@ def read_gene_embeddings(path: str | os.PathLike, genes: list[str]) -> tuple[np.
     """The embedding rows of ``genes`` (in that order) and a one-line coverage report."""
     path = Path(path)
     if not path.is_file():
-        raise ValueError(f"gene embedding file {str(path)!r} does not exist")
+        raise DglgeneInputError(f"gene embedding file {str(path)!r} does not exist")
     if path.suffix == ".npy":
         try:
             matrix = np.load(path, allow_pickle=False)
         except ValueError as err:
-            raise ValueError(f"{path.name}: not a plain .npy array ({err})") from None
+            raise DglgeneInputError(f"{path.name}: not a plain .npy array ({err})") from None
         if matrix.ndim != 2 or matrix.shape[0] != len(genes):
-            raise ValueError(f"{path.name}: shape {matrix.shape}, expected ({len(genes)}, d): "
-                             "a .npy embedding needs one row per expression gene, in order; "
-                             "use an .h5ad with gene names to match by name")
+            raise DglgeneInputError(f"{path.name}: shape {matrix.shape}, expected "
+                                    f"({len(genes)}, d): a .npy embedding needs one row per "
+                                    "expression gene, in order; use an .h5ad with gene names "
+                                    "to match by name")
         report = f"{len(genes)}/{len(genes)} genes (rows taken in order)"
     elif path.suffix == ".h5ad":
         emb = read_h5ad(path)
         if emb.obs_names.has_duplicates:
-            raise ValueError(f"{path.name}: duplicate gene names in obs_names; make them unique")
+            raise DglgeneInputError(f"{path.name}: duplicate gene names in obs_names; make them "
+                                    "unique")
         x = emb.X.toarray() if hasattr(emb.X, "toarray") else np.asarray(emb.X)
         position = {g: i for i, g in enumerate(emb.obs_names)}
         rows = np.array([position.get(g, -1) for g in genes])
         found = rows >= 0
         if not found.any():
-            raise ValueError(f"{path.name}: none of the {len(genes)} genes is among its "
-                             f"{emb.n_obs} obs_names (genes as observations expected)")
+            raise DglgeneInputError(f"{path.name}: none of the {len(genes)} genes is among its "
+                                    f"{emb.n_obs} obs_names (genes as observations expected)")
         matrix = np.zeros((len(genes), x.shape[1]), dtype=np.float32)
         matrix[found] = x[rows[found]]
         report = f"{int(found.sum())}/{len(genes)} genes found ({int((~found).sum())} zero rows)"
     else:
-        raise ValueError(f"{path.name}: unknown embedding format {path.suffix!r}; "
-                         "give a genes x d .npy or .h5ad")
+        raise DglgeneInputError(f"{path.name}: unknown embedding format {path.suffix!r}; "
+                                "give a genes x d .npy or .h5ad")
     matrix = np.asarray(matrix, dtype=np.float32)
     if not np.isfinite(matrix).all():
-        raise ValueError(f"{path.name}: embedding has NaN or infinite values")
+        raise DglgeneInputError(f"{path.name}: embedding has NaN or infinite values; clean "
+                                "or impute them first")
     return matrix, report

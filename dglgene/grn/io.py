@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from dglgene.atomic import atomic_path
+from dglgene.errors import DglgeneFileNotFoundError, DglgeneInputError
 from dglgene.grn.dataset import GRNData, _few
 
 __all__ = ["FILES", "GRNData", "read_beeline", "read_split", "write_beeline", "write_split"]
@@ -53,8 +54,8 @@ _SPLIT_COLUMNS = {"TF": "tf", "Target": "target", "Label": "label"}
 def _require(directory: Path, key: str) -> Path:
     path = directory / FILES[key]
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found; a GENELink-layout directory needs "
-                                f"{', '.join(v for k, v in FILES.items() if k != 'labels')}")
+        raise DglgeneFileNotFoundError(f"{path} not found; a GENELink-layout directory needs "
+                                       f"{', '.join(v for k, v in FILES.items() if k != 'labels')}")
     return path
 
 
@@ -62,12 +63,12 @@ def _read_csv(path: Path, columns: list[str], **kwargs) -> pd.DataFrame:
     try:
         df = pd.read_csv(path, **kwargs)
     except pd.errors.EmptyDataError:
-        raise ValueError(f"{path} is empty; it needs columns {','.join(columns)}") from None
+        raise DglgeneInputError(f"{path} is empty; it needs columns {','.join(columns)}") from None
     missing = [c for c in columns if c not in df.columns]
     if missing:
-        raise ValueError(f"{path} lacks column(s) {','.join(missing)} (has "
-                         f"{','.join(map(str, df.columns))}); the header must be "
-                         f"{','.join(columns)}")
+        raise DglgeneInputError(f"{path} lacks column(s) {','.join(missing)} (has "
+                                f"{','.join(map(str, df.columns))}); the header must be "
+                                f"{','.join(columns)}")
     return df
 
 
@@ -75,25 +76,25 @@ def _read_expression(path: Path) -> pd.DataFrame:
     try:
         expr = pd.read_csv(path, index_col=0, float_precision="round_trip")
     except pd.errors.EmptyDataError:
-        raise ValueError(f"{path} is empty; it needs genes x cells with gene names "
-                         "in the first column") from None
+        raise DglgeneInputError(f"{path} is empty; it needs genes x cells with gene names "
+                                "in the first column") from None
     if expr.shape[0] == 0 or expr.shape[1] == 0:
-        raise ValueError(f"{path} has no genes or no cells; it needs genes x cells with "
-                         "gene names in the first column")
+        raise DglgeneInputError(f"{path} has no genes or no cells; it needs genes x cells with "
+                                "gene names in the first column")
     expr.index = expr.index.astype(str)
     dup = expr.index[expr.index.duplicated()].unique()
     if len(dup):
-        raise ValueError(f"{path}: {len(dup)} duplicate gene names ({_few(dup)}); "
-                         "merge or rename the duplicated rows")
+        raise DglgeneInputError(f"{path}: {len(dup)} duplicate gene names ({_few(dup)}); "
+                                "merge or rename the duplicated rows")
     bad = [c for c in expr.columns if not pd.api.types.is_numeric_dtype(expr[c])]
     if bad:
-        raise ValueError(f"{path}: non-numeric values in cell column(s) {_few(bad)}; "
-                         "the file must hold numbers with gene names in the first column")
+        raise DglgeneInputError(f"{path}: non-numeric values in cell column(s) {_few(bad)}; "
+                                "the file must hold numbers with gene names in the first column")
     nan = expr.isna().to_numpy()
     if nan.any():
         i, j = np.argwhere(nan)[0]
-        raise ValueError(f"{path}: {int(nan.sum())} NaN expression values (first: gene "
-                         f"{expr.index[i]}, cell {expr.columns[j]}); impute or drop them")
+        raise DglgeneInputError(f"{path}: {int(nan.sum())} NaN expression values (first: gene "
+                                f"{expr.index[i]}, cell {expr.columns[j]}); impute or drop them")
     return expr.astype(np.float64)
 
 
@@ -101,21 +102,21 @@ def _read_index_file(path: Path, name_col: str, genes: pd.Index) -> list[str]:
     df = _read_csv(path, [name_col, "index"], index_col=0)
     idx = pd.to_numeric(df["index"], errors="coerce")
     if idx.isna().any() or (idx % 1 != 0).any():
-        raise ValueError(f"{path}: column index must hold integer row indices of "
-                         f"{FILES['expression']}")
+        raise DglgeneInputError(f"{path}: column index must hold integer row indices of "
+                                f"{FILES['expression']}")
     idx = idx.astype(np.int64).to_numpy()
     out = (idx < 0) | (idx >= len(genes))
     if out.any():
-        raise ValueError(f"{path}: {int(out.sum())} indices outside 0..{len(genes) - 1} "
-                         f"(e.g. {idx[out][0]}); the file belongs to another expression "
-                         "matrix")
+        raise DglgeneInputError(f"{path}: {int(out.sum())} indices outside 0..{len(genes) - 1} "
+                                f"(e.g. {idx[out][0]}); the file belongs to another expression "
+                                "matrix")
     names = df[name_col].astype(str).to_numpy()
     wrong = np.flatnonzero(genes[idx] != names)
     if len(wrong):
         k = wrong[0]
-        raise ValueError(f"{path}: {len(wrong)} rows name a different gene than the "
-                         f"expression row they point to (e.g. {names[k]} -> row {idx[k]} = "
-                         f"{genes[idx[k]]}); the file belongs to another expression matrix")
+        raise DglgeneInputError(f"{path}: {len(wrong)} rows name a different gene than the "
+                                f"expression row they point to (e.g. {names[k]} -> row {idx[k]} = "
+                                f"{genes[idx[k]]}); the file belongs to another expression matrix")
     return list(names)
 
 
@@ -128,8 +129,8 @@ def read_beeline(directory: str | os.PathLike, name: str | None = None) -> GRNDa
     """
     directory = Path(directory)
     if not directory.is_dir():
-        raise FileNotFoundError(f"{directory} is not a directory; pass the folder holding "
-                                f"{FILES['expression']} and {FILES['network']}")
+        raise DglgeneFileNotFoundError(f"{directory} is not a directory; pass the folder holding "
+                                       f"{FILES['expression']} and {FILES['network']}")
     expr_path = _require(directory, "expression")
     net_path = _require(directory, "network")
     tf_path = _require(directory, "tfs")
@@ -139,24 +140,24 @@ def read_beeline(directory: str | os.PathLike, name: str | None = None) -> GRNDa
 
     net = _read_csv(net_path, ["Gene1", "Gene2"])
     if len(net) == 0:
-        raise ValueError(f"{net_path} has no edges; it needs rows Gene1,Gene2 (TF, target)")
+        raise DglgeneInputError(f"{net_path} has no edges; it needs rows Gene1,Gene2 (TF, target)")
     if net[["Gene1", "Gene2"]].isna().any().any():
-        raise ValueError(f"{net_path}: empty gene names in Gene1/Gene2; fill or drop "
-                         "those rows")
+        raise DglgeneInputError(f"{net_path}: empty gene names in Gene1/Gene2; fill or drop "
+                                "those rows")
     network = pd.DataFrame({"tf": net["Gene1"].astype(str), "target": net["Gene2"].astype(str)})
     if "Score" in net.columns:
         network["score"] = pd.to_numeric(net["Score"], errors="coerce")
     known = set(genes)
     tf_in = network["tf"].isin(known)
     if not tf_in.any():
-        raise ValueError(f"{net_path}: none of its {network['tf'].nunique()} TFs "
-                         f"({_few(sorted(network['tf'].unique()))}) is a gene of "
-                         f"{expr_path.name}; the network and expression do not match "
-                         "(gene symbols / species?)")
+        raise DglgeneInputError(f"{net_path}: none of its {network['tf'].nunique()} TFs "
+                                f"({_few(sorted(network['tf'].unique()))}) is a gene of "
+                                f"{expr_path.name}; the network and expression do not match "
+                                "(gene symbols / species?)")
     keep = tf_in & network["target"].isin(known)
     if not keep.any():
-        raise ValueError(f"{net_path}: no edge has both genes in {expr_path.name}; the "
-                         "network and expression do not match")
+        raise DglgeneInputError(f"{net_path}: no edge has both genes in {expr_path.name}; the "
+                                "network and expression do not match")
     if not keep.all():
         missing = sorted(set(network.loc[~keep, ["tf", "target"]].to_numpy().ravel()) - known)
         warnings.warn(f"{net_path}: dropped {int((~keep).sum())} of {len(network)} edges whose "
@@ -192,9 +193,9 @@ def read_beeline(directory: str | os.PathLike, name: str | None = None) -> GRNDa
         label_pairs = set(zip(split["tf"], split["target"]))
         if net_pairs != label_pairs:
             diff = sorted(net_pairs ^ label_pairs)
-            raise ValueError(f"{label_path} disagrees with {net_path.name} on {len(diff)} "
-                             f"edges (e.g. rows {diff[0]}); delete {label_path.name} to "
-                             "rebuild it from the network, or fix the indices")
+            raise DglgeneInputError(f"{label_path} disagrees with {net_path.name} on {len(diff)} "
+                                    f"edges (e.g. rows {diff[0]}); delete {label_path.name} to "
+                                    "rebuild it from the network, or fix the indices")
     return GRNData(expr, network, tfs, targets, name=name or directory.name)
 
 
@@ -235,8 +236,8 @@ def _as_split(df: pd.DataFrame, source: object, n_genes: int | None = None,
     df = df.rename(columns=_SPLIT_COLUMNS)
     missing = [c for c in ("tf", "target") if c not in df.columns]
     if missing:
-        raise ValueError(f"{source}: lacks column(s) {','.join(missing)}; a split needs "
-                         "columns TF,Target[,Label]")
+        raise DglgeneInputError(f"{source}: lacks column(s) {','.join(missing)}; a split needs "
+                                "columns TF,Target[,Label]")
     out = pd.DataFrame(index=range(len(df)))
     index = None if genes is None else {g: i for i, g in enumerate(genes)}
     for col in ("tf", "target"):
@@ -246,26 +247,33 @@ def _as_split(df: pd.DataFrame, source: object, n_genes: int | None = None,
             out[col] = numeric.astype(np.int64).to_numpy()
             continue
         if index is None:  # gene names need the expression to be resolved
-            raise ValueError(f"{source}: column {col} holds non-integer values; give "
-                             "expression row indices, or pass data= to map gene names")
+            raise DglgeneInputError(f"{source}: column {col} holds non-integer values; give "
+                                    "expression row indices, or pass data= to map gene names")
         unknown = sorted(set(values.astype(str)) - index.keys())
+        names = values[numeric.isna()].astype(str)
+        if unknown and numeric.notna().any() and len(names):  # e.g. one index made a name
+            raise DglgeneInputError(f"{source}: column {col} mixes expression row indices and "
+                                    f"gene names (e.g. {names.iloc[0]!r}); use one or the "
+                                    "other throughout")
         if unknown:
-            raise ValueError(f"{source}: {len(unknown)} unknown genes in column {col} "
-                             f"({_few(unknown)}); they are not rows of the expression")
+            raise DglgeneInputError(f"{source}: {len(unknown)} unknown genes in column {col} "
+                                    f"({_few(unknown)}); they are not rows of the expression")
         out[col] = values.astype(str).map(index).astype(np.int64).to_numpy()
     if n_genes is not None:
         for col in ("tf", "target"):
             bad = (out[col] < 0) | (out[col] >= n_genes)
             if bad.any():
-                raise ValueError(f"{source}: {int(bad.sum())} {col} indices outside "
-                                 f"0..{n_genes - 1} (e.g. {out[col][bad].iloc[0]}); the "
-                                 "split belongs to another expression matrix")
+                raise DglgeneInputError(f"{source}: {int(bad.sum())} {col} indices outside "
+                                        f"0..{n_genes - 1} (e.g. {out[col][bad].iloc[0]}); the "
+                                        "split belongs to another expression matrix")
     elif ((out["tf"] < 0) | (out["target"] < 0)).any():
-        raise ValueError(f"{source}: negative gene indices; indices are expression rows")
+        raise DglgeneInputError(f"{source}: negative gene indices; give expression row "
+                                "indices (0-based)")
     if "label" in df.columns:
         label = pd.to_numeric(df["label"], errors="coerce")
         if label.isna().any() or not label.isin([0, 1]).all():
-            raise ValueError(f"{source}: column Label must hold only 0 and 1")
+            raise DglgeneInputError(f"{source}: column Label must hold only 0 and 1 (1: a "
+                                    "known edge, 0: a negative pair)")
         out["label"] = label.astype(np.int64).to_numpy()
     return out
 
@@ -278,8 +286,8 @@ def read_split(path: str | os.PathLike, data: GRNData | None = None) -> pd.DataF
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path} not found; write splits with write_split or "
-                                "GENELink's Train_Test_Split.py")
+        raise DglgeneFileNotFoundError(f"{path} not found; write splits with write_split or "
+                                       "GENELink's Train_Test_Split.py")
     df = _read_csv(path, ["TF", "Target"], index_col=0)
     if data is None:
         return _as_split(df, path)

@@ -7,13 +7,16 @@ training beyond their own fit on the training split.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 
+import dgl
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 
+from dglgene.errors import DglgeneInputError
 from dglgene.eval.grn_metrics import grn_metrics
 from dglgene.grn.dataset import GRNData
 from dglgene.grn.settings import VAL_METRICS, GRNSettings
@@ -24,7 +27,7 @@ from dglgene.nn.gene_representation import FixedEmbedding, PooledEncodings
 from dglgene.train.fit_links import fit_links, score_pairs, training_graph
 
 __all__ = ["BASELINES", "METHODS", "baseline_scores", "gene_representation", "method_metrics",
-           "train_scores"]
+           "train_model", "train_scores"]
 
 #: method name -> (uses the transformer encoder, settings changes)
 METHODS: dict[str, tuple[bool, dict]] = {
@@ -52,6 +55,21 @@ def train_scores(data: GRNData, splits: Mapping[str, pd.DataFrame], source: Enco
                  settings: GRNSettings, seed: int = 0, device: str = "cpu"
                  ) -> tuple[np.ndarray, pd.DataFrame]:
     """Train scTransNet (or an ablation) on ``splits``; test scores and training history."""
+    model, graph, history = train_model(data, splits, source, settings, seed, device)
+    return score_pairs(model, graph, splits["test"]), history
+
+
+def train_model(data: GRNData, splits: Mapping[str, pd.DataFrame], source: EncoderSource,
+                settings: GRNSettings, seed: int = 0, device: str = "cpu",
+                checkpoint: str | os.PathLike | None = None, resume: bool = False
+                ) -> tuple[ScTransNet, dgl.DGLGraph | None, pd.DataFrame]:
+    """Train scTransNet (or an ablation) on ``splits``: the model (best validation epoch),
+    the known-GRN graph its GNN runs on (None without one) and the training history.
+    ``checkpoint``/``resume``: :func:`~dglgene.train.fit_links.fit_links`'."""
+    if source is None and settings.gnn is None:
+        raise DglgeneInputError("no encoder and no GNN (--encoder none with --gnn none) leave "
+                                "scTransNet nothing to learn from; choose an encoder, a GNN "
+                                "or both")
     torch.manual_seed(seed)  # the model's initial weights
     expression = torch.as_tensor(data.expression.to_numpy(np.float32))
     model = ScTransNet(expression, gene_representation(source, settings), gnn=settings.gnn,
@@ -60,9 +78,10 @@ def train_scores(data: GRNData, splits: Mapping[str, pd.DataFrame], source: Enco
                         lr=settings.lr, weight_decay=settings.weight_decay,
                         batch_size=settings.batch_size,
                         patience=settings.patience, seed=seed, device=device,
-                        val_metric=VAL_METRICS[settings.select_by])
+                        val_metric=VAL_METRICS[settings.select_by], checkpoint=checkpoint,
+                        resume=resume)
     graph = training_graph(data.n_genes, splits["train"]) if model.gnn is not None else None
-    return score_pairs(model, graph, splits["test"]), history
+    return model, graph, history
 
 
 def baseline_scores(data: GRNData, splits: Mapping[str, pd.DataFrame], seed: int = 0,

@@ -15,6 +15,7 @@ import anndata as ad
 
 from dglgene.atomic import atomic_path
 from dglgene.data.anndata_input import read_h5ad
+from dglgene.errors import DglgeneInputError
 from dglgene.eval.plots import plot_pretraining
 from dglgene.nn.performer import save_scbert_checkpoint
 from dglgene.train.pretrain import pretrain_scbert
@@ -33,21 +34,21 @@ def run_pretrain(inputs: Sequence[str | Path | ad.AnnData], out: str | Path,
     ``config`` and ``genes``; load with
     :func:`~dglgene.nn.performer.load_scbert_checkpoint`), ``pretrain_curve.png`` and
     ``pretrain_history.csv``, each written atomically. ``kwargs`` (``config``,
-    ``epochs``, ``seed``, ``n_genes``, ...) go to
+    ``epochs``, ``seed``, ``n_genes``, ``checkpoint``, ``resume``, ...) go to
     :func:`~dglgene.train.pretrain.pretrain_scbert`. Returns a summary (paths, sizes,
     last-epoch scores).
     Bad input (no files, a file twice, unreadable, empty, NaN, negative values, duplicate
     genes) raises a one-line ``ValueError`` (``FileNotFoundError`` for a missing file).
     """
     if not inputs:
-        raise ValueError("no input files; pass one or more .h5ad files")
+        raise DglgeneInputError("no input files; pass one or more .h5ad files")
     seen = set()
     for p in inputs:
         if isinstance(p, ad.AnnData):
             continue
         key = Path(p).resolve()
         if key in seen:
-            raise ValueError(f"{p}: given more than once; each file is one dataset")
+            raise DglgeneInputError(f"{p}: given more than once; each file is one dataset")
         seen.add(key)
     adatas = [p if isinstance(p, ad.AnnData) else read_h5ad(Path(p)) for p in inputs]
     result = pretrain_scbert(adatas, **kwargs)

@@ -63,6 +63,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dglgene.errors import DglgeneInputError
 from dglgene.grn.dataset import GRNData
 from dglgene.grn.io import read_split, write_split
 
@@ -214,8 +215,9 @@ def held_out_tf_split(data: GRNData, seed: int = 0, n_test_tfs: int | float = 5,
     n_val = 0 if val_by == "pair" or val_fraction == 0 else max(
         1, round(val_fraction * (len(tfs) - k)))
     if k < 1 or k + n_val >= len(tfs):
-        raise ValueError(f"{data.name}: {len(tfs)} TFs have known targets; cannot hold out "
-                         f"{k} test TFs and {n_val} validation TFs and keep one for training")
+        raise DglgeneInputError(f"{data.name}: {len(tfs)} TFs have known targets; cannot hold out "
+                                f"{k} test TFs and {n_val} validation TFs and keep one for "
+                                "training")
     rng = np.random.default_rng(seed)
     test_tfs = set(rng.choice(tfs, size=k, replace=False).tolist())
     rest = np.array([t for t in tfs if t not in test_tfs], dtype=np.int64)
@@ -244,8 +246,9 @@ def check_splits(splits: Mapping[str, pd.DataFrame]) -> None:
         for tf, target in zip(df["tf"].to_numpy(), df["target"].to_numpy()):
             key = (int(tf), int(target))
             if key in seen:
-                raise ValueError(f"pair (tf={key[0]}, target={key[1]}) occurs in both "
-                                 f"{seen[key]} and {name}; the splits leak")
+                raise DglgeneInputError(f"pair (tf={key[0]}, target={key[1]}) occurs in both "
+                                        f"{seen[key]} and {name}; the splits leak: keep each "
+                                        "pair in one split")
             seen[key] = name
 
 
@@ -270,13 +273,23 @@ def read_genelink_splits(directory: str | os.PathLike, data: GRNData) -> dict[st
     parts = {}
     for name, file in GENELINK_FILES.items():
         if not (directory / file).is_file():
-            raise ValueError(f"split directory {str(directory)!r} lacks {file}; it needs "
-                             f"{', '.join(GENELINK_FILES.values())}")
+            raise DglgeneInputError(f"split directory {str(directory)!r} lacks {file}; it needs "
+                                    f"{', '.join(GENELINK_FILES.values())}")
         parts[name] = read_split(directory / file, data)
     for name in ("train", "val"):
         if "label" not in parts[name].columns:
-            raise ValueError(f"{GENELINK_FILES[name]} has no Label column; training and "
-                             "validation pairs need labels")
+            raise DglgeneInputError(f"{GENELINK_FILES[name]} has no Label column; training and "
+                                    "validation pairs need labels")
+    if len(parts["test"]) == 0:
+        raise DglgeneInputError(f"{GENELINK_FILES['test']} has no pairs; give the pairs to score")
+    fixes = {"train": "training needs both: add pairs of the missing class",
+             "test": "AUROC and AUPRC need both: add pairs of the missing class, or drop the "
+                     "Label column to get scores only"}
+    for name, fix in fixes.items():
+        labels = parts[name].get("label")
+        if labels is not None and labels.nunique() < 2:
+            raise DglgeneInputError(f"{GENELINK_FILES[name]} has {int(labels.sum())} positive "
+                                    f"and {int((labels == 0).sum())} negative pairs; {fix}")
     check_splits(parts)
     return parts
 
@@ -290,4 +303,4 @@ def make_splits(data: GRNData, split: str = "transductive", seed: int = 0,
         return transductive_split(data, seed=seed)
     if split == "held-out-tf":
         return held_out_tf_split(data, seed=seed)
-    raise ValueError(f"unknown split {split!r}; choose one of {', '.join(SPLIT_KINDS)}")
+    raise DglgeneInputError(f"unknown split {split!r}; choose one of {', '.join(SPLIT_KINDS)}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from torch import Tensor, nn
 
+from dglgene.errors import DglgeneInputError
 from dglgene.registry import Registry
 
 LOSSES: Registry[Loss] = Registry("loss")
@@ -80,7 +81,7 @@ class WeightedSum(Loss):
     def __init__(self, parts: Mapping[str | Loss, float]) -> None:
         super().__init__()
         if not parts:
-            raise ValueError("a weighted loss needs at least one part")
+            raise DglgeneInputError("a weighted loss needs at least one part")
         losses, names, weights = [], [], []
         for key, weight in parts.items():
             loss = LOSSES.get(key)() if isinstance(key, str) else key

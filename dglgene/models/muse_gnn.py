@@ -22,15 +22,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from dglgene.data import GraphCollection
 from dglgene.losses import Loss
-from dglgene.models.graph_model import GraphModel
+from dglgene.models.graph_model import Datasets, GraphModel
 
 MUSE_LOSSES = {"recon": 1.0, "sim": 0.5, "nce": 0.02}
 
 
 class MuSeGNN(GraphModel):
     """MuSe-GNN with the paper's parts; any of them can be replaced.
+
+    ``options`` keeps the keyword arguments it was built with (a saved model is rebuilt
+    from them, see :mod:`dglgene.models.saved_model`).
 
     >>> from dglgene.data import build_collection
     >>> from dglgene.datasets import simulate_collection
@@ -40,12 +42,16 @@ class MuSeGNN(GraphModel):
     ['recon', 'sim', 'nce']
     """
 
-    def __init__(self, collection: GraphCollection, dim: int = 32,
+    def __init__(self, collection: Datasets, dim: int = 32,
                  losses: Mapping[str | Loss, float] | None = None, decoder: str = "mlp",
                  group_by: str | tuple[str, ...] = "auto", heads: int = 4,
-                 shared_heads: int = 2, seed: int = 0) -> None:
+                 shared_heads: int = 2, seed: int = 0,
+                 groups: Mapping[str, str] | None = None) -> None:
         super().__init__(collection, encoder="muse", decoder=decoder,
                          losses=losses if losses is not None else MUSE_LOSSES, dim=dim,
                          group_by=group_by,
                          encoder_options={"heads": heads, "shared_heads": shared_heads},
-                         seed=seed)
+                         seed=seed, groups=groups)
+        self.options = {"dim": dim, "losses": dict(MUSE_LOSSES if losses is None else losses),
+                        "decoder": decoder, "group_by": group_by, "heads": heads,
+                        "shared_heads": shared_heads, "seed": seed}

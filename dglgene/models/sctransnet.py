@@ -35,6 +35,7 @@ import dgl
 import torch
 from torch import Tensor, nn
 
+from dglgene.errors import DglgeneInputError
 from dglgene.losses.base import LOSSES, Loss
 from dglgene.nn.gene_representation import standardise
 from dglgene.nn.grn_gnn import GRN_GNNS
@@ -51,6 +52,8 @@ class ScTransNet(nn.Module):
     :data:`~dglgene.nn.grn_gnn.GRN_GNNS` (``"gat"``, ``"gcn"``) or None; ``loss``: a
     registered link loss name or a :class:`~dglgene.losses.base.Loss`; ``gene_bias``: the
     head's per-regulator biases; ``coexpression``: give the head each pair's correlation.
+    ``options`` keeps the keyword arguments but ``expression`` and ``gene_repr`` (a saved
+    model is rebuilt from them, see :mod:`dglgene.models.saved_model`).
     """
 
     def __init__(self, expression: Tensor, gene_repr: nn.Module | None = None,
@@ -59,7 +62,7 @@ class ScTransNet(nn.Module):
                  loss: str | Loss = "link") -> None:
         super().__init__()
         if gene_repr is None and gnn is None:
-            raise ValueError("ScTransNet needs a gene representation, a GNN or both")
+            raise DglgeneInputError("ScTransNet needs a gene representation, a GNN or both")
         features = standardise(torch.as_tensor(expression, dtype=torch.float32).T).T
         self.register_buffer("features", features, persistent=False)
         self.gene_repr = gene_repr
@@ -71,6 +74,8 @@ class ScTransNet(nn.Module):
                                         pair_feats=2 if coexpression else 0)
         self.coexpression = coexpression
         self.loss = LOSSES.get(loss)() if isinstance(loss, str) else loss
+        self.options = {"gnn": gnn, "head_hidden": tuple(head_hidden), "dropout": dropout,
+                        "gene_bias": gene_bias, "coexpression": coexpression, "loss": loss}
 
     @property
     def n_genes(self) -> int:

@@ -81,10 +81,23 @@ class MuSeEncoder(nn.Module):
                                        for name, width in in_feats.items()})
         self.shared = nn.ModuleDict({key: SharedBlock(dim * heads, dim, shared_heads)
                                      for key in self.group_keys.values()})
-        self.dim = dim
+        self.dim, self.heads = dim, heads
+
+    def add_dataset(self, name: str, in_feats: int, group: str) -> None:
+        """A specific layer for a new dataset, feeding the existing block of ``group``."""
+        if group not in self.group_keys:
+            raise ValueError(f"no shared block for group {group!r}; the encoder has "
+                             f"{', '.join(self.group_keys)}")
+        self.datasets[name] = f"d{len(self.datasets)}"
+        self.group_of[name] = group
+        self.specific[self.datasets[name]] = TransformerNormMish(in_feats, self.dim, self.heads)
+
+    def specific_layer(self, dataset: str) -> nn.Module:
+        """The layer of ``dataset`` alone (what a new dataset trains)."""
+        return self.specific[self.datasets[dataset]]
 
     def forward(self, graph: dgl.DGLGraph, feat: Tensor, dataset: str) -> Tensor:
-        hidden = self.specific[self.datasets[dataset]](graph, feat)
+        hidden = self.specific_layer(dataset)(graph, feat)
         return self.shared[self.group_keys[self.group_of[dataset]]](graph, hidden)
 
 

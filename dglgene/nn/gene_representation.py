@@ -32,6 +32,7 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
+from dglgene.errors import DglgeneInputError
 from dglgene.nn.attentive_pooling import AttentivePooling, MeanPooling
 from dglgene.nn.cell_encodings import CellEncodings
 from dglgene.nn.performer import ScBertEncoder, iter_encodings
@@ -82,14 +83,18 @@ class PooledEncodings(nn.Module):
 
 
 class FixedEmbedding(nn.Module):
-    """Precomputed gene embeddings (genes x d), frozen."""
+    """Precomputed gene embeddings (genes x d), frozen.
 
-    def __init__(self, embedding: Tensor | np.ndarray) -> None:
+    ``standardised=True``: the embedding is already column-standardised (a saved model's
+    pooled representation) and is kept as it is, bit for bit."""
+
+    def __init__(self, embedding: Tensor | np.ndarray, standardised: bool = False) -> None:
         super().__init__()
         embedding = torch.as_tensor(np.asarray(embedding, dtype=np.float32))
         if embedding.ndim != 2 or not torch.isfinite(embedding).all():
             raise ValueError("gene embeddings must be a finite genes x d matrix")
-        self.register_buffer("embedding", standardise(embedding), persistent=False)
+        self.register_buffer("embedding", embedding if standardised else standardise(embedding),
+                             persistent=False)
         self.out_feats = embedding.shape[1]
 
     def forward(self) -> Tensor:
@@ -112,9 +117,9 @@ def scbert_cell_encodings(model: ScBertEncoder, expression: pd.DataFrame,
     """
     index, report = match_genes(list(expression.index), list(model_genes))
     if report.n_matched == 0:
-        raise ValueError(f"none of the {report.n_dataset} genes is in the encoder's gene list "
-                         "(different species or gene identifiers?); use --encoder none or "
-                         "another checkpoint")
+        raise DglgeneInputError(f"none of the {report.n_dataset} genes is in the encoder's gene "
+                                "list (different species or gene identifiers?); use --encoder "
+                                "none or another checkpoint")
     values = expression.to_numpy(np.float32).T  # cells x genes
     if max_cells is not None and values.shape[0] > max_cells:
         pick = np.sort(np.random.default_rng(seed).choice(values.shape[0], max_cells,

@@ -66,6 +66,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from dglgene.atomic import atomic_path
+from dglgene.errors import DglgeneInputError
 from dglgene.nn.scbert_tokens import (  # re-exported: they lived here before
     SCBERT_BIN_NUM,
     SCBERT_MASK_TOKEN,
@@ -408,7 +409,8 @@ _ALIAS = "performer.proj_updater.instance."
 def _state_dict_of(checkpoint: Mapping[str, Any]) -> dict[str, Tensor]:
     sd = checkpoint.get("model_state_dict", checkpoint)
     if not isinstance(sd, Mapping):
-        raise ValueError("checkpoint['model_state_dict'] is not a state dict")
+        raise DglgeneInputError("checkpoint['model_state_dict'] is not a state dict; give "
+                                "an scBERT checkpoint ({'model_state_dict': {name: tensor}})")
     sd = {k: v for k, v in sd.items() if isinstance(v, Tensor)}
     if sd and all(k.startswith("module.") for k in sd):  # saved from a DDP wrapper
         sd = {k.removeprefix("module."): v for k, v in sd.items()}
@@ -418,10 +420,11 @@ def _state_dict_of(checkpoint: Mapping[str, Any]) -> dict[str, Tensor]:
     # so its state dicts repeat every layer tensor (shared storage) under that prefix.
     sd = {k: v for k, v in sd.items() if not k.startswith(_ALIAS)}
     if any(k.startswith("performer.net.blocks.") for k in sd):
-        raise ValueError("reversible=True checkpoints (performer.net.blocks.*) are not "
-                         "supported; scBERT uses reversible=False")
+        raise DglgeneInputError("reversible=True checkpoints (performer.net.blocks.*) are not "
+                                "supported; scBERT uses reversible=False")
     if "token_emb.weight" not in sd:
-        raise ValueError("not a PerformerLM state dict: no 'token_emb.weight' key")
+        raise DglgeneInputError("not a PerformerLM state dict: no 'token_emb.weight' key; "
+                                "give an scBERT (PerformerLM) checkpoint")
     return sd
 
 
@@ -453,9 +456,9 @@ def _torch_load(path: str | os.PathLike, map_location: str | torch.device) -> An
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ValueError(f"cannot load {os.fspath(path)!r} with weights_only=True "
-                         f"({first}); if you trust it, torch.load it yourself and pass "
-                         "the dict") from None
+        raise DglgeneInputError(f"cannot load {os.fspath(path)!r} with weights_only=True "
+                                f"({first}); if you trust it, torch.load it yourself and pass "
+                                "the dict") from None
 
 
 def load_scbert_checkpoint(checkpoint: str | os.PathLike | Mapping[str, Any], *,
@@ -480,26 +483,30 @@ def load_scbert_checkpoint(checkpoint: str | os.PathLike | Mapping[str, Any], *,
         sd = {k: v for k, v in sd.items() if not k.startswith("to_out.")}
     elif "to_out.weight" not in sd and any(k.startswith("to_out.") for k in sd):
         first = next(k for k in sd if k.startswith("to_out."))
-        raise ValueError(f"checkpoint head {first!r} is not a Linear(dim, num_tokens) "
-                         "(fine-tuned classifier?); pass with_head=False to load the encoder")
+        raise DglgeneInputError(f"checkpoint head {first!r} is not a Linear(dim, num_tokens) "
+                                "(fine-tuned classifier?); pass with_head=False to load the "
+                                "encoder")
     try:
         model = ScBertEncoder(**settings)
     except TypeError as err:
-        raise ValueError(f"bad configuration for ScBertEncoder: {err}") from None
+        raise DglgeneInputError(f"bad configuration for ScBertEncoder: {err}") from None
     expected = model.state_dict()
     sd.setdefault(_REDRAW_KEY, expected[_REDRAW_KEY])  # bookkeeping only; may be absent
     missing = [k for k in expected if k not in sd]
     if missing:
-        raise ValueError(f"checkpoint is missing key {missing[0]!r}"
-                         + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise DglgeneInputError(f"checkpoint is missing key {missing[0]!r}{more}; it is not a "
+                                "complete scBERT-style encoder checkpoint")
     unexpected = [k for k in sd if k not in expected]
     if unexpected:
-        raise ValueError(f"checkpoint has unexpected key {unexpected[0]!r}"
-                         + (f" (and {len(unexpected) - 1} more)" if len(unexpected) > 1 else ""))
+        more = f" (and {len(unexpected) - 1} more)" if len(unexpected) > 1 else ""
+        raise DglgeneInputError(f"checkpoint has unexpected key {unexpected[0]!r}{more}; "
+                                "it is not an scBERT-style encoder checkpoint")
     for key, value in expected.items():
         if value.shape != sd[key].shape:
-            raise ValueError(f"checkpoint key {key!r} has shape {tuple(sd[key].shape)}, "
-                             f"the model expects {tuple(value.shape)}")
+            raise DglgeneInputError(f"checkpoint key {key!r} has shape {tuple(sd[key].shape)}, "
+                                    f"the model expects {tuple(value.shape)}; the checkpoint "
+                                    "is damaged or of another architecture")
     # copy_ casts, e.g. scBERT's float64 gene2vec table into float32.
     model.load_state_dict(sd)
     return model.eval()
@@ -543,6 +550,6 @@ def checkpoint_genes(checkpoint: str | os.PathLike | Mapping[str, Any]) -> list[
     if genes is None:
         return None
     if isinstance(genes, (str, bytes)) or not isinstance(genes, Sequence):
-        raise ValueError(f"checkpoint['genes'] must be a list of gene names, "
-                         f"not {type(genes).__name__}")
+        raise DglgeneInputError(f"checkpoint['genes'] must be a list of gene names, "
+                                f"not {type(genes).__name__}")
     return [str(g) for g in genes]

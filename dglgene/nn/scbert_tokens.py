@@ -25,6 +25,8 @@ import scipy.sparse as sp
 import torch
 from torch import Tensor
 
+from dglgene.errors import DglgeneInputError
+
 __all__ = ["SCBERT_BIN_NUM", "SCBERT_MASK_TOKEN", "GeneMatchReport", "expression_to_tokens",
            "log2_normalise_", "match_genes"]
 
@@ -81,9 +83,11 @@ def expression_to_tokens(matrix: np.ndarray | sp.spmatrix | Tensor, *,
             raise ValueError(f"expected a 2-d cells x genes matrix, got shape {x.shape}")
         values = x
     if values.size and not np.isfinite(values).all():
-        raise ValueError("expression matrix contains NaN or infinite values")
+        raise DglgeneInputError("expression matrix contains NaN or infinite values; "
+                                "remove or impute them first")
     if values.size and values.min() < 0:
-        raise ValueError("expression matrix contains negative values")
+        raise DglgeneInputError("expression matrix contains negative values; scBERT "
+                                "tokens need non-negative (log-)counts, not scaled data")
     if normalize:
         log2_normalise_(x, target_sum)
     dense = x.toarray() if sp.issparse(x) else x

@@ -1,10 +1,13 @@
-"""Training: MuSe-GNN's Algorithm-1 loop, link prediction with early stopping, pre-training."""
+"""Training: MuSe-GNN's Algorithm-1 loop, new datasets into a trained MuSe-GNN, link
+prediction with early stopping, pre-training."""
 
 from dglgene.train.fit import fit
 from dglgene.train.fit_links import fit_links, score_pairs, training_graph
+from dglgene.train.fit_new_datasets import fit_new_datasets
 from dglgene.train.pretrain import pretrain_scbert
 
-__all__ = ["fit", "fit_links", "pretrain_scbert", "run_pretrain", "score_pairs", "training_graph"]
+__all__ = ["fit", "fit_links", "fit_new_datasets", "pretrain_scbert", "run_pretrain",
+           "score_pairs", "training_graph"]
 
 
 def __getattr__(name: str) -> object:

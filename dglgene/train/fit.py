@@ -9,7 +9,6 @@ random state, and the CUDA one when training on a GPU.
 
 from __future__ import annotations
 
-import pickle
 import warnings
 from pathlib import Path
 
@@ -17,41 +16,38 @@ import numpy as np
 import pandas as pd
 import torch
 
-from dglgene.atomic import atomic_path
 from dglgene.data import GraphCollection
+from dglgene.errors import DglgeneInputError
 from dglgene.models.graph_model import GraphModel
 from dglgene.progress import progress
+from dglgene.train.checkpoint import FIT, load_states, restore_random_state
+from dglgene.train.device import require_device
+
+#: The default training budget: 100 epochs of MuSe-GNN on the built-in real collection
+#: take 6-7 minutes on one core and mix its datasets (iLISI, README: Training budget);
+#: the reference trains 2000.
+EPOCHS = 100
+#: Different genes drawn per side and step for InfoNCE (the reference's number).
+CONTRASTIVE_GENES = 100
 
 #: What a checkpoint of :func:`fit` says it is; files of another format or version are refused.
-CHECKPOINT_FORMAT, CHECKPOINT_VERSION = "dglgene.fit", 1
+CHECKPOINT_FORMAT, CHECKPOINT_VERSION = FIT.format, FIT.version
 
 
 def load_checkpoint(path: str | Path, device: str = "cpu") -> dict:
-    """A checkpoint written by :func:`fit`, checked: one-line ValueError naming the file
-    when it is unreadable (truncated, corrupt), foreign or of another format version."""
-    try:
-        state = torch.load(path, map_location=device)
-    except Exception as error:  # torch raises many kinds for a damaged file
-        raise ValueError(f"{path}: not a readable checkpoint ({type(error).__name__}: "
-                         f"{str(error).splitlines()[0] if str(error) else 'no detail'}); "
-                         "delete it or start without --resume") from None
-    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(f"{path}: not a dglgene training checkpoint; give one that "
-                         "`dglgene embed --checkpoint` or `fit(checkpoint=...)` wrote")
-    if state.get("version") != CHECKPOINT_VERSION:
-        raise ValueError(f"{path}: checkpoint format version {state.get('version')}, but "
-                         f"this dglgene reads version {CHECKPOINT_VERSION}; start afresh")
-    return state
+    """A checkpoint written by :func:`fit`, checked: one-line error naming the file when it
+    is unreadable (truncated, corrupt), foreign or of another format version."""
+    return FIT.load(path, device)
 
 
 def dense_adjacency(collection: GraphCollection, device: torch.device) -> list[torch.Tensor]:
     return [torch.as_tensor(g.adjacency().toarray(), device=device) for g in collection]
 
 
-def fit(model: GraphModel, collection: GraphCollection, epochs: int = 200, seed: int = 0,
+def fit(model: GraphModel, collection: GraphCollection, epochs: int = EPOCHS, seed: int = 0,
         lr_encoder: float = 1e-3, lr_decoder: float = 1e-3, device: str = "cpu",
         checkpoint: str | Path | None = None, resume: bool = False,
-        contrastive_genes: int | None = 100) -> pd.DataFrame:
+        contrastive_genes: int | None = CONTRASTIVE_GENES) -> pd.DataFrame:
     """Train ``model`` on ``collection``; return the loss history (one row per step).
 
     ``contrastive_genes``: different genes drawn per side and step for the contrastive
@@ -61,9 +57,8 @@ def fit(model: GraphModel, collection: GraphCollection, epochs: int = 200, seed:
     after every epoch (atomically); ``resume=True`` continues from it.
     """
     if epochs < 1:
-        raise ValueError(f"epochs must be at least 1, got {epochs}")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' requested but torch sees no CUDA device; use --device cpu")
+        raise DglgeneInputError(f"epochs must be at least 1, got {epochs}")
+    require_device(device)
     if len(collection) == 1:
         warnings.warn("one dataset: nothing to align it with, so the model trains on graph "
                       "reconstruction alone (the cross-dataset losses are 0)", stacklevel=2)
@@ -73,19 +68,10 @@ def fit(model: GraphModel, collection: GraphCollection, epochs: int = 200, seed:
     optimizer = torch.optim.Adam(model.parameter_groups(lr_encoder, lr_decoder))
     history: list[dict] = []
     start = 0
-    if resume and checkpoint is not None and Path(checkpoint).exists():
-        state = load_checkpoint(checkpoint, device)
-        try:
-            model.load_state_dict(state["model"])
-            optimizer.load_state_dict(state["optimizer"])
-        except (RuntimeError, ValueError) as error:
-            raise ValueError(f"{checkpoint}: written for another model or collection "
-                             f"({str(error).splitlines()[0]}); use the same data and config, "
-                             "or start without --resume") from None
-        rng.bit_generator.state = state["numpy_rng"]
-        torch.set_rng_state(state["torch_rng"].cpu())  # map_location moved it
-        if device.startswith("cuda") and "cuda_rng" in state:
-            torch.cuda.set_rng_state(state["cuda_rng"].cpu(), device)
+    state = FIT.resume_from(checkpoint, resume, device)
+    if state is not None:
+        load_states(checkpoint, [(model, state["model"]), (optimizer, state["optimizer"])])
+        restore_random_state(state, device, rng)
         history, start = state["history"], state["epoch"]
     overlaps = collection.overlaps(seed=seed)
     adjacency = dense_adjacency(collection, torch.device(device))
@@ -103,12 +89,6 @@ def fit(model: GraphModel, collection: GraphCollection, epochs: int = 200, seed:
             history.append({"epoch": epoch, "i": int(i), "j": j, "total": float(total),
                             **{k: float(v) for k, v in components.items()}})
         if checkpoint is not None:
-            with atomic_path(checkpoint) as tmp:
-                torch.save({"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
-                            "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                            "numpy_rng": rng.bit_generator.state,
-                            "torch_rng": torch.get_rng_state(), "history": history,
-                            **({"cuda_rng": torch.cuda.get_rng_state(device)}
-                               if device.startswith("cuda") else {}),
-                            "epoch": epoch + 1}, tmp, pickle_protocol=pickle.HIGHEST_PROTOCOL)
+            FIT.save(checkpoint, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                                  "history": history, "epoch": epoch + 1}, device, rng)
     return pd.DataFrame(history)

@@ -9,7 +9,8 @@ mini-batches of training pairs train everything with Adam, with early stopping o
 *validation* split only: after every epoch the validation pairs are scored, the weights
 of the best epoch so far (epoch 0 included) are kept, and training stops after
 ``patience`` epochs without improvement.
-The test split is never seen here. Seeded and deterministic on CPU.
+The test split is never seen here. Seeded and deterministic on CPU; a checkpoint written
+after every epoch (:data:`~dglgene.train.checkpoint.FIT_LINKS`) resumes a run exactly.
 
 The GNN's graph holds the training positives, so a training positive scored over a graph
 that contains its own edge is answered by the graph (GENELink does this: its model learns
@@ -21,6 +22,7 @@ separates message-passing from supervision edges; evaluation uses all training e
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Callable
 
 import dgl
@@ -28,10 +30,19 @@ import numpy as np
 import pandas as pd
 import torch
 
+from dglgene.errors import DglgeneInputError
 from dglgene.losses.link_bce import LinkBatch
 from dglgene.models.sctransnet import ScTransNet
 from dglgene.nn.grn_gnn import known_grn_graph
 from dglgene.progress import progress
+from dglgene.train.checkpoint import (
+    FIT_LINKS,
+    check_same_run,
+    fingerprint,
+    load_states,
+    restore_random_state,
+)
+from dglgene.train.device import require_device
 
 __all__ = ["fit_links", "score_pairs", "training_graph"]
 
@@ -96,7 +107,8 @@ def fit_base(model: ScTransNet, tf: torch.Tensor, target: torch.Tensor, labels: 
 def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame, epochs: int = 100,
               lr: float = 1e-3, weight_decay: float = 1e-4, batch_size: int = 256,
               patience: int = 20, seed: int = 0, device: str = "cpu",
-              val_metric: ValMetric | None = None) -> pd.DataFrame:
+              val_metric: ValMetric | None = None, checkpoint: str | os.PathLike | None = None,
+              resume: bool = False) -> pd.DataFrame:
     """Train ``model`` on ``train`` pairs; keep the weights of the best validation epoch.
 
     ``val_metric(labels, scores)`` (higher is better, e.g. AUROC) picks the epoch; without
@@ -104,16 +116,21 @@ def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame, epochs:
     Returns one row per epoch, epoch 0 being the fitted base (``loss``, ``val_loss``,
     ``val_score``); ``attrs["best_epoch"]``. These defaults are also
     :class:`~dglgene.grn.settings.GRNSettings`' (``dglgene grn``, ``bench-grn``).
+
+    With ``checkpoint``, the training state is written there after every epoch (epoch 0
+    included), atomically: the weights, the best weights so far, their epoch and score
+    (the patience counter), the optimiser, the random states and the history.
+    ``resume=True`` continues from it, to exactly the result of an uninterrupted run (on
+    CPU); a checkpoint of other data or settings (but ``epochs``) is refused.
     """
     if epochs < 1:
-        raise ValueError(f"epochs must be at least 1, got {epochs}")
+        raise DglgeneInputError(f"epochs must be at least 1, got {epochs}")
     for name, df in (("train", train), ("validation", val)):
         if "label" not in df.columns:
-            raise ValueError(f"the {name} split has no Label column; it needs 0/1 labels")
+            raise DglgeneInputError(f"the {name} split has no Label column; it needs 0/1 labels")
     if len(train) == 0 or train["label"].nunique() < 2:
-        raise ValueError("the training split needs both positive and negative pairs")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' requested but torch sees no CUDA device; use --device cpu")
+        raise DglgeneInputError("the training split needs both positive and negative pairs")
+    require_device(device)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     dev = torch.device(device)
@@ -137,11 +154,39 @@ def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame, epochs:
             best, best_epoch = value, epoch
             best_state = copy.deepcopy(model.state_dict())
 
-    # Epoch 0 is the fitted base with the untrained learned part; validation decides
-    # whether training the representations improves on it.
-    evaluate(0, fit_base(model, tf, target, labels, weight_decay))
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    for epoch in progress(range(1, epochs + 1), "GRN epochs", total=epochs):
+    # What a checkpoint must have been written with to be continued (all but epochs).
+    pairs = (split[["tf", "target", "label"]].to_numpy(np.float64) for split in (train, val))
+    run = {"seed": seed, "lr": lr, "weight_decay": weight_decay, "batch_size": batch_size,
+           "patience": patience,
+           "val_metric": getattr(val_metric, "__name__", type(val_metric).__name__),
+           "data": fingerprint(model.features, *pairs)}
+
+    def save(epoch: int, stopped: bool) -> None:
+        if checkpoint is not None:
+            FIT_LINKS.save(checkpoint, {
+                "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                "best_model": best_state, "best_epoch": best_epoch, "best": best,
+                "history": history, "epoch": epoch, "stopped": stopped, "run": run},
+                device, rng)
+
+    state = FIT_LINKS.resume_from(checkpoint, resume, device)
+    if state is None:
+        # Epoch 0 is the fitted base with the untrained learned part; validation decides
+        # whether training the representations improves on it.
+        evaluate(0, fit_base(model, tf, target, labels, weight_decay))
+        done, stopped = 0, False
+        save(done, stopped)
+    else:
+        check_same_run(checkpoint, state["run"], run)
+        load_states(checkpoint, [(model, state["model"]), (optimizer, state["optimizer"])],
+                    written_for="another model")
+        restore_random_state(state, device, rng)
+        best, best_state, best_epoch = state["best"], state["best_model"], state["best_epoch"]
+        history, done, stopped = state["history"], state["epoch"], state["stopped"]
+    for epoch in progress(range(done + 1, epochs + 1), "GRN epochs", total=max(0, epochs - done)):
+        if stopped:
+            break
         model.train()
         total = 0.0
         for batch in np.array_split(rng.permutation(len(train)),
@@ -155,8 +200,8 @@ def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame, epochs:
             optimizer.step()
             total += float(loss) * len(batch)
         evaluate(epoch, total / len(train))
-        if epoch - best_epoch >= patience:
-            break
+        stopped = epoch - best_epoch >= patience
+        save(epoch, stopped)
     model.load_state_dict(best_state)
     model.eval()
     out = pd.DataFrame(history)

@@ -37,6 +37,8 @@ implemented as ``cross_entropy(..., ignore_index=-100)`` with label ``-100`` off
   it, the *frequency-only baseline* predicts each gene's marginal distribution of
   non-zero bins in the training cells (Laplace-smoothed); a model that learnt nothing
   about co-expression does not beat it.
+- **Resume.** With a checkpoint (:data:`~dglgene.train.checkpoint.PRETRAIN`) written
+  after every epoch, a killed run continues to the weights of an uninterrupted one.
 
 Example
 -------
@@ -58,6 +60,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import os
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -72,6 +75,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from dglgene.data.anndata_input import expression_matrix
+from dglgene.errors import DglgeneInputError
 from dglgene.nn.performer import ScBertEncoder
 from dglgene.nn.scbert_tokens import (
     SCBERT_BIN_NUM,
@@ -80,6 +84,14 @@ from dglgene.nn.scbert_tokens import (
     log2_normalise_,
 )
 from dglgene.progress import progress
+from dglgene.train.checkpoint import (
+    PRETRAIN,
+    check_same_run,
+    fingerprint,
+    load_states,
+    restore_random_state,
+)
+from dglgene.train.device import require_device
 
 __all__ = [
     "IGNORE_INDEX",
@@ -221,7 +233,7 @@ def tokenize_datasets(adatas: Sequence[ad.AnnData], n_genes: int | None = 1000,
     ``ValueError`` for empty data, NaN, negative values, duplicate genes).
     """
     if len(adatas) == 0:
-        raise ValueError("no datasets to pre-train on; pass one or more AnnData")
+        raise DglgeneInputError("no datasets to pre-train on; pass one or more AnnData")
     values, names = [], []
     for i, adata in enumerate(adatas):
         label = str(adata.uns.get("dataset", f"dataset {i}"))
@@ -234,9 +246,9 @@ def tokenize_datasets(adatas: Sequence[ad.AnnData], n_genes: int | None = 1000,
         names.append([str(g) for g in adata.var_names])
     vocabulary = list(genes) if genes is not None else select_genes(values, names, n_genes)
     if not vocabulary:
-        raise ValueError("no gene varies in any dataset; nothing to pre-train on")
+        raise DglgeneInputError("no gene varies in any dataset; nothing to pre-train on")
     if len(set(vocabulary)) != len(vocabulary):
-        raise ValueError("genes must be unique")
+        raise DglgeneInputError("genes must be unique")
     position = {g: i for i, g in enumerate(vocabulary)}
     blocks, dataset = [], []
     for d, (x, dataset_genes) in enumerate(zip(values, names)):
@@ -272,6 +284,30 @@ def _evaluate(model: ScBertEncoder, inputs: Tensor, labels: Tensor, batch_size: 
     return loss_sum / max(total, 1), correct / max(total, 1)
 
 
+def _train_epoch(model: ScBertEncoder, optimizer: torch.optim.Optimizer, tokens: Tensor,
+                 gen: torch.Generator, device: torch.device, batch_size: int, mask_prob: float,
+                 replace_prob: float, max_grad_norm: float) -> tuple[float, float]:
+    """One pass over ``tokens`` in random batches with fresh masks: mean masked loss and
+    accuracy over the epoch's masked genes."""
+    model.train()
+    loss_sum = correct = total = 0.0
+    perm = torch.randperm(tokens.shape[0], generator=gen)
+    for first in range(0, len(perm), batch_size):
+        inputs, labels = mask_tokens(tokens[perm[first:first + batch_size]], mask_prob,
+                                     replace_prob, gen)
+        inputs, labels = inputs.to(device), labels.to(device)
+        logits = model(inputs)
+        loss = masked_value_loss(logits, labels)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+        optimizer.step()
+        n = int((labels != IGNORE_INDEX).sum())
+        c, _ = masked_accuracy(logits.detach(), labels)
+        loss_sum, correct, total = loss_sum + float(loss) * n, correct + c, total + n
+    return loss_sum / max(total, 1), correct / max(total, 1)
+
+
 def _baseline_scores(log_p: Tensor, labels: Tensor) -> tuple[float, float]:
     where = labels != IGNORE_INDEX
     gene = where.nonzero()[:, 1]
@@ -287,7 +323,9 @@ def pretrain_scbert(adatas: ad.AnnData | Sequence[ad.AnnData], *,
                     batch_size: int = 8, lr: float = 1e-3, weight_decay: float = 0.01,
                     mask_prob: float = 0.15, replace_prob: float = 0.9,
                     val_fraction: float = 0.1, max_grad_norm: float = 1.0,
-                    target_sum: float = 1e4, device: str = "cpu") -> PretrainResult:
+                    target_sum: float = 1e4, device: str = "cpu",
+                    checkpoint: str | os.PathLike | None = None,
+                    resume: bool = False) -> PretrainResult:
     """Masked-value pre-training of an :class:`ScBertEncoder` on raw-count AnnData.
 
     ``config``: ScBertEncoder settings (default :data:`SMALL_SCBERT_CONFIG`);
@@ -297,24 +335,28 @@ def pretrain_scbert(adatas: ad.AnnData | Sequence[ad.AnnData], *,
     ``train_acc`` over the epoch's masked genes, held-out ``val_loss``/``val_acc`` on
     fixed full-replacement masks, the frequency-only ``baseline_loss``/``baseline_acc``
     on the same masks, and cumulative ``seconds``.
+
+    With ``checkpoint``, the weights, optimiser, random states and history are written
+    there after every epoch (atomically); ``resume=True`` continues from it, to exactly
+    the weights and history (but ``seconds``) of an uninterrupted run (on CPU). A
+    checkpoint of other data (cells, genes) or settings (but ``epochs``) is refused.
     """
     if isinstance(adatas, ad.AnnData):
         adatas = [adatas]
     if epochs < 1:
-        raise ValueError(f"epochs must be at least 1, got {epochs}")
+        raise DglgeneInputError(f"epochs must be at least 1, got {epochs}")
     if n_genes is not None and n_genes < 1:
-        raise ValueError(f"n_genes must be at least 1, got {n_genes}")
+        raise DglgeneInputError(f"n_genes must be at least 1, got {n_genes}")
     if not 0.0 < val_fraction < 1.0:
-        raise ValueError(f"val_fraction must lie in (0, 1), got {val_fraction}")
+        raise DglgeneInputError(f"val_fraction must lie in (0, 1), got {val_fraction}")
     if batch_size < 1:
-        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' requested but torch sees no CUDA device; use cpu")
+        raise DglgeneInputError(f"batch_size must be at least 1, got {batch_size}")
+    require_device(device)
     tokens, vocabulary, _ = tokenize_datasets(adatas, n_genes, genes, target_sum)
     expressed = (tokens > 0).any(1)
     tokens = tokens[expressed]  # nothing to mask in a cell with no expressed gene
     if tokens.shape[0] < 2:
-        raise ValueError(f"{tokens.shape[0]} cell(s) express a selected gene; need at least "
+        raise DglgeneInputError(f"{tokens.shape[0]} cell(s) express a selected gene; need at least "
                          "2 (one to train on, one to hold out)")
 
     gen = torch.Generator().manual_seed(seed)
@@ -332,35 +374,43 @@ def pretrain_scbert(adatas: ad.AnnData | Sequence[ad.AnnData], *,
         try:
             model = ScBertEncoder(**settings, freeze_position=False)
         except TypeError as err:
-            raise ValueError(f"bad configuration for ScBertEncoder: {err}") from None
+            raise DglgeneInputError(f"bad configuration for ScBertEncoder: {err}") from None
     dev = torch.device(device)
     model.to(dev)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
 
+    # What a checkpoint must have been written with to be continued (all but epochs).
+    run = dict(seed=seed, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
+               mask_prob=mask_prob, replace_prob=replace_prob, val_fraction=val_fraction,
+               max_grad_norm=max_grad_norm, config=settings,
+               data=fingerprint(tokens, "\n".join(vocabulary)))
     history: list[dict[str, float]] = []
-    start = time.perf_counter()
-    for epoch in progress(range(1, epochs + 1), "pretrain epochs", total=epochs):
-        model.train()
-        loss_sum = correct = total = 0.0
-        perm = torch.randperm(train_tokens.shape[0], generator=gen)
-        for first in range(0, len(perm), batch_size):
-            batch = train_tokens[perm[first:first + batch_size]]
-            inputs, labels = mask_tokens(batch, mask_prob, replace_prob, gen)
-            inputs, labels = inputs.to(dev), labels.to(dev)
-            logits = model(inputs)
-            loss = masked_value_loss(logits, labels)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
-            optimizer.step()
-            n = int((labels != IGNORE_INDEX).sum())
-            c, _ = masked_accuracy(logits.detach(), labels)
-            loss_sum, correct, total = loss_sum + float(loss) * n, correct + c, total + n
-        val_loss, val_acc = _evaluate(model, val_inputs, val_labels, 4 * batch_size, dev)
-        history.append(dict(epoch=epoch, train_loss=loss_sum / max(total, 1),
-                            train_acc=correct / max(total, 1), val_loss=val_loss,
-                            val_acc=val_acc, baseline_loss=baseline[0],
-                            baseline_acc=baseline[1], seconds=time.perf_counter() - start))
+    # Dropout (a config with dropout > 0) draws from torch's random state: seeded, and the
+    # caller's left as it was.
+    with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
+        torch.manual_seed(seed)
+        state = PRETRAIN.resume_from(checkpoint, resume, device)
+        if state is not None:
+            check_same_run(checkpoint, state["run"], run)
+            load_states(checkpoint, [(model, state["model"]), (optimizer, state["optimizer"])],
+                        written_for="another model")
+            restore_random_state(state, device, generator=gen)
+            history = state["history"]
+        start = time.perf_counter() - (history[-1]["seconds"] if history else 0.0)
+        for epoch in progress(range(len(history) + 1, epochs + 1), "pretrain epochs",
+                              total=max(0, epochs - len(history))):
+            train_loss, train_acc = _train_epoch(model, optimizer, train_tokens, gen, dev,
+                                                 batch_size, mask_prob, replace_prob,
+                                                 max_grad_norm)
+            val_loss, val_acc = _evaluate(model, val_inputs, val_labels, 4 * batch_size, dev)
+            history.append(dict(epoch=epoch, train_loss=train_loss, train_acc=train_acc,
+                                val_loss=val_loss, val_acc=val_acc, baseline_loss=baseline[0],
+                                baseline_acc=baseline[1], seconds=time.perf_counter() - start))
+            if checkpoint is not None:
+                PRETRAIN.save(checkpoint, {"model": model.state_dict(),
+                                           "optimizer": optimizer.state_dict(), "run": run,
+                                           "history": history, "epoch": epoch},
+                              device, generator=gen)
     frame = pd.DataFrame(history)
     frame.attrs.update(n_train=int(train_tokens.shape[0]), n_val=int(n_val),
                        n_dropped=int((~expressed).sum()), n_datasets=len(adatas))

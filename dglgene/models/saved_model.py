@@ -1,0 +1,262 @@
+"""Saved models: a trained MuSe-GNN or scTransNet in a directory, read back ready to use.
+
+``dglgene embed`` and ``dglgene grn`` write ``OUT/model/model.pt``: one torch file of
+tensors and plain containers only (read with ``weights_only=True``, so a file of unknown
+origin runs no code), written atomically. Every such file has
+
+- ``format`` = ``"dglgene.model"``, ``version`` = :data:`MODEL_VERSION` (other files and
+  versions are refused by :func:`load` with one line), ``kind`` (``"muse-gnn"`` or
+  ``"sctransnet"``), ``dglgene_version`` (the writer);
+- ``state``: the model's ``state_dict``.
+
+A MuSe-GNN (:func:`save_muse_gnn`) adds ``config`` (the run's ``[graphs]`` recipe and
+``[train]`` tables, and as ``[model]`` the keyword arguments that rebuild the model),
+``vocabulary`` (the sorted union of the genes), ``datasets`` (per dataset: name,
+modality, tissue, species, genes in node order, feature width, sharing group, build
+info) and ``reference`` (per dataset: its co-expression graph as CSR ``indptr`` /
+``indices`` and its final embedding, genes x dim): what a new dataset is aligned to
+(:func:`~dglgene.train.fit_new_datasets.fit_new_datasets`) without the training data.
+
+An scTransNet (:func:`save_sctransnet`) adds ``options`` (its keyword arguments),
+``expression`` (genes x cells, the GNN's node features) with ``genes`` and ``cells``,
+``gene_representation`` (the transformer side frozen into its pooled genes x d output;
+the per-cell encodings are not kept: hundreds of MB), ``known_grn`` (``src``, ``dst``,
+number of nodes of the graph its GNN runs on: the training positives), ``settings`` (its
+:class:`~dglgene.grn.settings.GRNSettings` as a table) and ``data`` (dataset metadata).
+
+>>> import tempfile, torch
+>>> from dglgene.data import build_collection
+>>> from dglgene.datasets import simulate_collection
+>>> from dglgene.models import MuSeGNN
+>>> coll = build_collection(simulate_collection(n_datasets=2, seed=0).adatas, n_hvg=50)
+>>> model = MuSeGNN(coll, dim=8)
+>>> path = save_muse_gnn(model, tempfile.mkdtemp() + "/model", coll)
+>>> again = load(path)
+>>> bool((again.embed(coll).X == model.embed(coll).X).all()), again.datasets == model.datasets
+(True, True)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import dgl
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import torch
+
+from dglgene import __version__
+from dglgene.atomic import atomic_path
+from dglgene.data import GeneGraph, GraphCollection
+from dglgene.errors import DglgeneFileNotFoundError, DglgeneInputError
+from dglgene.models.graph_model import DatasetRecord
+from dglgene.models.muse_gnn import MuSeGNN
+from dglgene.models.sctransnet import ScTransNet
+from dglgene.nn.gene_representation import FixedEmbedding
+from dglgene.versioned_file import load_versioned
+
+__all__ = ["MODEL_FILE", "MODEL_FORMAT", "MODEL_VERSION", "load", "save_muse_gnn",
+           "save_sctransnet"]
+
+MODEL_FORMAT, MODEL_VERSION = "dglgene.model", 1
+MODEL_FILE = "model.pt"
+_RECORD_FIELDS = ("dataset", "modality", "tissue", "species")
+
+
+def _named_parts(options: Mapping, key: str) -> None:
+    """Refuse to save losses given as instances: only registered names can be rebuilt."""
+    losses = options[key] if isinstance(options[key], Mapping) else {options[key]: 1}
+    if not all(isinstance(name, str) for name in losses):
+        raise ValueError("a model with Loss instances cannot be saved; register the loss "
+                         "(dglgene.losses.LOSSES.register) and give it by name")
+
+
+def _plain(value: object) -> object:
+    """Tensors, Python scalars and containers only: a weights-only load refuses the rest
+    (numpy scalars, e.g. in a graph's build info)."""
+    if isinstance(value, Mapping):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_plain(v) for v in value)
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _write(path: str | os.PathLike, kind: str, state: Mapping[str, torch.Tensor],
+           **content: object) -> Path:
+    with atomic_path(path, directory=True) as tmp:
+        torch.save({"format": MODEL_FORMAT, "version": MODEL_VERSION, "kind": kind,
+                    "dglgene_version": __version__, "state": dict(state), **_plain(content)},
+                   tmp / MODEL_FILE)
+    return Path(path)
+
+
+@torch.no_grad()
+def _reference_graph(model: MuSeGNN, collection: GraphCollection, k: int) -> GeneGraph:
+    """Graph ``k``'s structure and metadata, its final embedding as node features."""
+    g = collection[k]
+    z = model.encode(collection, k).cpu().numpy()
+    return GeneGraph.from_adjacency(g.adjacency(), z, g.genes, dataset=g.dataset,
+                                    modality=g.modality, tissue=g.tissue, species=g.species,
+                                    info=dict(g.info))
+
+
+def save_muse_gnn(model: MuSeGNN, path: str | os.PathLike, collection: GraphCollection,
+                  config: Mapping[str, Mapping] | None = None) -> Path:
+    """Write a trained MuSe-GNN to directory ``path`` (atomically); return ``path``.
+
+    ``collection``: the graphs it was trained on, or new datasets it was extended by (the
+    other datasets' reference comes from ``model.reference``). ``config``: the run's
+    ``{"graphs": ..., "train": ...}`` tables, so that ``dglgene embed --model`` builds and
+    trains new datasets the same way (default: the model's own ``config``, else the
+    defaults).
+    """
+    _named_parts(model.options, "losses")
+    strangers = [g.dataset for g in collection if g.dataset not in model.datasets]
+    if strangers:
+        raise ValueError(f"dataset {strangers[0]!r} is not the model's; add it first "
+                         "(GraphModel.add_dataset)")
+    config = config if config is not None else (model.config or {})
+    was_training = model.training
+    model.eval()
+    known = {g.dataset: g for g in (model.reference or [])}
+    known.update({g.dataset: _reference_graph(model, collection, k)
+                  for k, g in enumerate(collection)})
+    model.train(was_training)
+    missing = [d for d in model.datasets if d not in known]
+    if missing:
+        raise ValueError(f"no graph for dataset {missing[0]!r} of the model; pass the "
+                         "collection it was trained on")
+    reference = [known[d] for d in model.datasets]
+    for record, graph in zip(model.records, reference):
+        if tuple(graph.genes) != record.genes:
+            raise ValueError(f"{record.dataset}: the collection's genes are not the model's")
+    datasets = [{**{f: getattr(r, f) for f in _RECORD_FIELDS}, "genes": list(r.genes),
+                 "n_feats": r.n_feats, "group": model.groups[r.dataset], "info": g.info}
+                for r, g in zip(model.records, reference)]
+    return _write(path, "muse-gnn", model.state_dict(),
+                  config={"graphs": dict(config.get("graphs", {})), "model": model.options,
+                          "train": dict(config.get("train", {}))},
+                  vocabulary=sorted(set().union(*(r.genes for r in model.records))),
+                  datasets=datasets,
+                  reference=[{"indptr": torch.from_numpy(indptr), "indices":
+                              torch.from_numpy(indices), "embedding": g.graph.ndata["feat"]}
+                             for g in reference for indptr, indices in [g.csr()]])
+
+
+def _read_muse_gnn(state: dict) -> MuSeGNN:
+    records = [DatasetRecord(*(str(d[f]) for f in _RECORD_FIELDS), tuple(d["genes"]),
+                             int(d["n_feats"])) for d in state["datasets"]]
+    options = dict(state["config"]["model"])
+    if isinstance(options["group_by"], list):
+        options["group_by"] = tuple(options["group_by"])
+    model = MuSeGNN(records, **options, groups={d["dataset"]: d["group"]
+                                                for d in state["datasets"]})
+    model.load_state_dict(state["state"])
+    model.config = state["config"]
+    reference = []
+    for record, d, ref in zip(records, state["datasets"], state["reference"]):
+        indptr, indices = ref["indptr"].numpy(), ref["indices"].numpy()
+        adjacency = sp.csr_matrix((np.ones(len(indices), np.float32), indices, indptr),
+                                  shape=(record.n_genes, record.n_genes))
+        reference.append(GeneGraph.from_adjacency(
+            adjacency, ref["embedding"].numpy(), list(record.genes),
+            **{f: getattr(record, f) for f in _RECORD_FIELDS}, info=dict(d["info"])))
+    model.reference = GraphCollection(reference)
+    return model
+
+
+def save_sctransnet(model: ScTransNet, path: str | os.PathLike, expression: pd.DataFrame,
+                    known_grn: dgl.DGLGraph | None,
+                    settings: Mapping[str, object] | None = None,
+                    data: Mapping[str, object] | None = None) -> Path:
+    """Write a trained scTransNet to directory ``path`` (atomically); return ``path``.
+
+    ``expression``: the genes x cells table it was built on (rows: its genes);
+    ``known_grn``: the graph its GNN runs on (``training_graph`` of the training split;
+    None without a GNN); ``settings``, ``data``: tables kept as they are (the run's
+    settings, dataset metadata).
+    """
+    _named_parts(model.options, "loss")
+    if expression.shape[0] != model.n_genes:
+        raise ValueError(f"expression has {expression.shape[0]} genes, the model "
+                         f"{model.n_genes}")
+    if (known_grn is None) != (model.gnn is None):
+        raise ValueError("give known_grn exactly when the model has a GNN")
+    representation = None
+    if model.gene_repr is not None:
+        was_training = model.gene_repr.training
+        with torch.no_grad():
+            representation = model.gene_repr.eval()().cpu()  # as it scores in eval mode
+        model.gene_repr.train(was_training)
+    # the pooling weights are folded into the representation
+    state = {k: v for k, v in model.state_dict().items() if not k.startswith("gene_repr.")}
+    return _write(path, "sctransnet", state, options=model.options,
+                  expression=torch.as_tensor(expression.to_numpy(np.float32)),
+                  genes=[str(g) for g in expression.index],
+                  cells=[str(c) for c in expression.columns],
+                  gene_representation=representation,
+                  known_grn=None if known_grn is None else
+                  [*(e.cpu() for e in known_grn.edges()), known_grn.num_nodes()],
+                  settings=dict(settings or {}), data=dict(data or {}))
+
+
+def _read_sctransnet(state: dict) -> ScTransNet:
+    representation = state["gene_representation"]
+    with torch.random.fork_rng():  # the initial weights are overwritten: leave the seed be
+        model = ScTransNet(state["expression"],
+                           None if representation is None
+                           else FixedEmbedding(representation, standardised=True),
+                           **state["options"])
+    model.load_state_dict(state["state"])
+    model.genes = list(state["genes"])
+    edges = state["known_grn"]  # src, dst (in the order trained: sums stay bit for bit)
+    model.known_grn = None if edges is None else dgl.graph(tuple(edges[:2]),
+                                                           num_nodes=edges[2])
+    model.settings, model.data = dict(state["settings"]), dict(state["data"])
+    return model
+
+
+_READERS = {"muse-gnn": _read_muse_gnn, "sctransnet": _read_sctransnet}
+
+
+def load(path: str | os.PathLike, device: str = "cpu") -> MuSeGNN | ScTransNet:
+    """The model saved in directory ``path`` (or its ``model.pt``), in eval mode on ``device``.
+
+    A :class:`~dglgene.models.MuSeGNN` embeds collections of its datasets
+    (``model.embed(coll)``) and carries ``config``, ``records``, ``groups`` and
+    ``reference``; new datasets join it with ``dglgene embed --model``. An
+    :class:`~dglgene.models.ScTransNet` carries ``genes``, ``known_grn`` (the graph its GNN
+    runs on), ``settings`` and ``data``; it scores pairs of gene indices with
+    ``dglgene.train.score_pairs(model, model.known_grn, pairs)``.
+
+    A missing, truncated, corrupt or foreign file, or one of another format version, is
+    refused with one :class:`~dglgene.errors.DglgeneInputError` line naming the file.
+    """
+    path = Path(path)
+    file = path / MODEL_FILE if path.is_dir() else path
+    if not file.is_file():
+        raise DglgeneFileNotFoundError(
+            f"{path}: no saved model here (no {MODEL_FILE}); give the OUT/model directory "
+            "that `dglgene embed` or `dglgene grn` wrote")
+    state = load_versioned(
+        file, MODEL_FORMAT, MODEL_VERSION, what="saved model", weights_only=True,
+        foreign="not a dglgene saved model; give the OUT/model directory that "
+                "`dglgene embed` or `dglgene grn` wrote",
+        unreadable_fix="write it again with `dglgene embed` or `dglgene grn`",
+        version_fix="train it again with this dglgene")
+    if state.get("kind") not in _READERS:
+        raise DglgeneInputError(f"{file}: a saved model of unknown kind {state.get('kind')!r}; "
+                                f"this dglgene reads {', '.join(_READERS)}")
+    try:
+        model = _READERS[state["kind"]](state)
+    except DglgeneInputError:
+        raise
+    except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as error:
+        detail = str(error).splitlines()[0] if str(error) else "no detail"
+        raise DglgeneInputError(f"{file}: saved model is incomplete or inconsistent "
+                                f"({type(error).__name__}: {detail}); write it again") from None
+    return model.to(device).eval()
+
