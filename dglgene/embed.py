@@ -25,7 +25,7 @@ from dglgene.atomic import atomic_path
 from dglgene.config import GRAPH_KEYS, RunConfig, parse_config
 from dglgene.data import Expression, GraphCollection, GraphRecipe, build_collection
 from dglgene.datasets.go import go_gene_sets
-from dglgene.errors import DglgeneInputError
+from dglgene.errors import DglgeneInputError, require_at_least
 from dglgene.eval.embedding import annotate_embedding
 from dglgene.eval.enrichment import embedding_clusters, enrich_clusters, plot_enrichment
 from dglgene.eval.gene_knn import coexpression_degree, unified_embedding
@@ -178,8 +178,7 @@ def embed_with_model(inputs: Sequence[str | Path | ad.AnnData], model_dir: str |
     graphs = {k: v for k, v in model.config["graphs"].items() if v is not None}
     config = parse_config({"graphs": graphs, "train": model.config["train"]})
     if epochs is not None:
-        if epochs < 1:
-            raise DglgeneInputError(f"--epochs must be at least 1, got {epochs}")
+        require_at_least("--epochs", epochs)
         config.train["epochs"] = epochs
     known = {r.dataset: r for r in model.records}
     collection = build_collection(inputs, _keep_known_genes(known, config.recipe(), model_dir))

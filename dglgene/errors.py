@@ -18,3 +18,15 @@ class DglgeneInputError(ValueError):
 class DglgeneFileNotFoundError(DglgeneInputError, FileNotFoundError):
     """A path the user gave does not exist: bad input, and still a ``FileNotFoundError`` for
     API callers who catch that."""
+
+
+def require_at_least(name: str, value: int, minimum: int = 1) -> None:
+    """Refuse a count below ``minimum`` (epochs, genes, folds, ...), naming the argument.
+
+    >>> require_at_least("epochs", 0)
+    Traceback (most recent call last):
+    ...
+    dglgene.errors.DglgeneInputError: epochs must be at least 1, got 0
+    """
+    if value < minimum:
+        raise DglgeneInputError(f"{name} must be at least {minimum}, got {value}")

@@ -52,7 +52,7 @@ from dglgene.data.normalization import (
 )
 from dglgene.data.qc import QualityControl, quality_control
 from dglgene.data.spatial import smooth_spots, sparkx_pvalues
-from dglgene.errors import DglgeneInputError
+from dglgene.errors import DglgeneInputError, require_at_least
 from dglgene.progress import progress
 
 log = logging.getLogger("dglgene")
@@ -196,16 +196,15 @@ class GraphRecipe:
                                     f"use one of {', '.join(METHODS)}")
         if not 0 < self.p_value <= 1:
             raise DglgeneInputError(f"p_value must lie in (0, 1], got {self.p_value}")
-        if self.n_hvg < 2:
-            raise DglgeneInputError(f"n_hvg must be at least 2, got {self.n_hvg}")
+        require_at_least("n_hvg", self.n_hvg, 2)
         if not 0 <= self.shared_genes <= self.n_hvg:
             raise DglgeneInputError(f"shared_genes must lie in [0, n_hvg={self.n_hvg}], got "
                                     f"{self.shared_genes}")
         counts = {"top_k": self.top_k, "n_components": self.n_components,
                   "smoothing_k": self.smoothing_k}
         for name, value in counts.items():  # None: off (top_k, n_components)
-            if value is not None and value < 1:
-                raise DglgeneInputError(f"{name} must be at least 1, got {value}")
+            if value is not None:
+                require_at_least(name, value)
         if self.smoothing not in (None, "knn", "delaunay"):
             raise DglgeneInputError(f"unknown smoothing {self.smoothing!r}; use 'knn' or "
                                     "'delaunay', or leave it unset")

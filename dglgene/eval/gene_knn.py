@@ -49,7 +49,7 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
 from dglgene.data import GraphCollection
-from dglgene.errors import DglgeneInputError
+from dglgene.errors import DglgeneInputError, require_at_least
 
 __all__ = ["K_NEIGHBOURS", "coexpression_degree", "random_embedding", "unified_embedding"]
 
@@ -166,8 +166,7 @@ class _Neighbours:
 
 
 def _check_knn(n: int, k: int, n_folds: int) -> None:
-    if n_folds < 2:
-        raise DglgeneInputError(f"n_folds must be at least 2, got {n_folds}")
+    require_at_least("n_folds", n_folds, 2)
     # StratifiedKFold's folds differ in size by at most one gene
     smallest_train = n - math.ceil(n / n_folds)
     if not 1 <= k <= smallest_train:

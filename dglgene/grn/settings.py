@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dglgene.errors import DglgeneInputError
+from dglgene.errors import DglgeneInputError, require_at_least
 from dglgene.eval.grn_metrics import auroc
 from dglgene.models.sctransnet import ScTransNet
 from dglgene.nn.gene_representation import PooledEncodings, scbert_cell_encodings
@@ -58,8 +58,8 @@ class GRNSettings:
     pretrain_config: Mapping[str, int] = field(default_factory=lambda: dict(SMALL_SCBERT_CONFIG))
 
     def __post_init__(self) -> None:
-        if self.epochs < 1:  # fit_links would refuse it only after the encoder's work
-            raise DglgeneInputError(f"epochs must be at least 1, got {self.epochs}")
+        # fit_links would refuse it too, but only after the encoder's work
+        require_at_least("epochs", self.epochs)
         if self.select_by not in VAL_METRICS:
             raise DglgeneInputError(f"unknown select_by {self.select_by!r}; choose one of "
                                     f"{', '.join(VAL_METRICS)}")

@@ -17,7 +17,7 @@ import pandas as pd
 import torch
 
 from dglgene.data import GraphCollection
-from dglgene.errors import DglgeneInputError
+from dglgene.errors import require_at_least
 from dglgene.models.graph_model import GraphModel
 from dglgene.progress import progress
 from dglgene.train.checkpoint import FIT, load_states, restore_random_state
@@ -44,6 +44,17 @@ def dense_adjacency(collection: GraphCollection, device: torch.device) -> list[t
     return [torch.as_tensor(g.adjacency().toarray(), device=device) for g in collection]
 
 
+def adam_step(model: GraphModel, optimizer: torch.optim.Optimizer,
+              components: dict[str, torch.Tensor], **step: int) -> dict:
+    """One optimiser step on the model's weighted total of ``components``; returns the
+    history row: ``step`` (epoch, i, j), the total and each component."""
+    total = model.loss.total(components)
+    optimizer.zero_grad()
+    total.backward()
+    optimizer.step()
+    return {**step, "total": float(total), **{k: float(v) for k, v in components.items()}}
+
+
 def fit(model: GraphModel, collection: GraphCollection, epochs: int = EPOCHS, seed: int = 0,
         lr_encoder: float = 1e-3, lr_decoder: float = 1e-3, device: str = "cpu",
         checkpoint: str | Path | None = None, resume: bool = False,
@@ -56,8 +67,7 @@ def fit(model: GraphModel, collection: GraphCollection, epochs: int = EPOCHS, se
     With ``checkpoint``, the model, optimiser, random states and history are written there
     after every epoch (atomically); ``resume=True`` continues from it.
     """
-    if epochs < 1:
-        raise DglgeneInputError(f"epochs must be at least 1, got {epochs}")
+    require_at_least("epochs", epochs)
     require_device(device)
     if len(collection) == 1:
         warnings.warn("one dataset: nothing to align it with, so the model trains on graph "
@@ -82,12 +92,7 @@ def fit(model: GraphModel, collection: GraphCollection, epochs: int = EPOCHS, se
             j = int(rng.choice([k for k in range(n) if k != i])) if n > 1 else int(i)
             components = model.training_step(collection, int(i), j, overlaps, adjacency[i],
                                              rng, contrastive_genes)
-            total = model.loss.total(components)
-            optimizer.zero_grad()
-            total.backward()
-            optimizer.step()
-            history.append({"epoch": epoch, "i": int(i), "j": j, "total": float(total),
-                            **{k: float(v) for k, v in components.items()}})
+            history.append(adam_step(model, optimizer, components, epoch=epoch, i=int(i), j=j))
         if checkpoint is not None:
             FIT.save(checkpoint, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                                   "history": history, "epoch": epoch + 1}, device, rng)

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from dglgene.errors import DglgeneInputError
+from dglgene.errors import DglgeneInputError, require_at_least
 from dglgene.losses.link_bce import LinkBatch
 from dglgene.models.sctransnet import ScTransNet
 from dglgene.nn.grn_gnn import known_grn_graph
@@ -123,8 +123,7 @@ def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame, epochs:
     ``resume=True`` continues from it, to exactly the result of an uninterrupted run (on
     CPU); a checkpoint of other data or settings (but ``epochs``) is refused.
     """
-    if epochs < 1:
-        raise DglgeneInputError(f"epochs must be at least 1, got {epochs}")
+    require_at_least("epochs", epochs)
     for name, df in (("train", train), ("validation", val)):
         if "label" not in df.columns:
             raise DglgeneInputError(f"the {name} split has no Label column; it needs 0/1 labels")

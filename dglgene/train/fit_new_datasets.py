@@ -43,10 +43,11 @@ import pandas as pd
 import torch
 
 from dglgene.data import GraphCollection
-from dglgene.errors import DglgeneInputError
+from dglgene.errors import require_at_least
 from dglgene.models.graph_model import GraphModel
 from dglgene.progress import progress
-from dglgene.train.fit import CONTRASTIVE_GENES, EPOCHS, dense_adjacency
+from dglgene.train.device import require_device
+from dglgene.train.fit import CONTRASTIVE_GENES, EPOCHS, adam_step, dense_adjacency
 
 __all__ = ["fit_new_datasets"]
 
@@ -66,14 +67,14 @@ def fit_new_datasets(model: GraphModel, collection: GraphCollection, datasets: S
     if model.reference is None:
         raise ValueError("the model has no reference datasets; save it with "
                          "save_muse_gnn and read it back with dglgene.models.load")
-    if epochs < 1:
-        raise DglgeneInputError(f"epochs must be at least 1, got {epochs}")
+    require_at_least("epochs", epochs)
+    require_device(device)
     new = [k for k, g in enumerate(collection) if g.dataset in set(datasets)]
     reference = list(model.reference)
     # one collection for the overlaps: the new graphs after the reference ones
     overlaps = GraphCollection([*reference, *(collection[k] for k in new)]).overlaps(seed=seed)
     dev = torch.device(device)
-    partners = [g.graph.ndata["feat"].to(dev) for g in reference]
+    reference_embeddings = [g.graph.ndata["feat"].to(dev) for g in reference]
     adjacency = dense_adjacency([collection[k] for k in new], dev)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
@@ -91,15 +92,10 @@ def fit_new_datasets(model: GraphModel, collection: GraphCollection, datasets: S
             for pos in rng.permutation(len(new)):
                 k, j = new[pos], int(rng.integers(len(reference)))
                 components = model.pair_losses(
-                    collection[k].dataset, model.encode(collection, k), partners[j],
+                    collection[k].dataset, model.encode(collection, k), reference_embeddings[j],
                     overlaps.get(len(reference) + int(pos), j), adjacency[pos], rng,
                     contrastive_genes, overlaps.mean_weight)
-                total = model.loss.total(components)
-                optimizer.zero_grad()
-                total.backward()
-                optimizer.step()
-                history.append({"epoch": epoch, "i": k, "j": j, "total": float(total),
-                                **{name: float(v) for name, v in components.items()}})
+                history.append(adam_step(model, optimizer, components, epoch=epoch, i=k, j=j))
     finally:
         for p, flag in flags:
             p.requires_grad_(flag)

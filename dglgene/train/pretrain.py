@@ -75,7 +75,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from dglgene.data.anndata_input import expression_matrix
-from dglgene.errors import DglgeneInputError
+from dglgene.errors import DglgeneInputError, require_at_least
 from dglgene.nn.performer import ScBertEncoder
 from dglgene.nn.scbert_tokens import (
     SCBERT_BIN_NUM,
@@ -343,14 +343,12 @@ def pretrain_scbert(adatas: ad.AnnData | Sequence[ad.AnnData], *,
     """
     if isinstance(adatas, ad.AnnData):
         adatas = [adatas]
-    if epochs < 1:
-        raise DglgeneInputError(f"epochs must be at least 1, got {epochs}")
-    if n_genes is not None and n_genes < 1:
-        raise DglgeneInputError(f"n_genes must be at least 1, got {n_genes}")
+    require_at_least("epochs", epochs)
+    if n_genes is not None:
+        require_at_least("n_genes", n_genes)
     if not 0.0 < val_fraction < 1.0:
         raise DglgeneInputError(f"val_fraction must lie in (0, 1), got {val_fraction}")
-    if batch_size < 1:
-        raise DglgeneInputError(f"batch_size must be at least 1, got {batch_size}")
+    require_at_least("batch_size", batch_size)
     require_device(device)
     tokens, vocabulary, _ = tokenize_datasets(adatas, n_genes, genes, target_sum)
     expressed = (tokens > 0).any(1)
