@@ -10,6 +10,10 @@ from dglgene import __version__
 from dglgene.atomic import check_writable
 from dglgene.errors import DglgeneInputError
 
+#: dglgene.grn.splits.SPLIT_KINDS, without importing pandas for every command (a test keeps
+#: the two equal)
+_SPLIT_KINDS = ("transductive", "held-out-tf", "degree-aware")
+
 
 def _given(args: argparse.Namespace, *names: str) -> dict:
     """The options among ``names`` that were given on the command line. The others are
@@ -182,16 +186,17 @@ def _grn(args: argparse.Namespace) -> int:
     metrics = run_grn(args.data_dir, args.out, split=args.split or "transductive",
                       split_dir=args.split_dir, encoder=args.encoder, checkpoint=args.checkpoint,
                       seed=args.seed, device=args.device, settings=settings,
-                      train_checkpoint=args.train_checkpoint, resume=args.resume)
+                      train_checkpoint=args.train_checkpoint, resume=args.resume,
+                      top_k=args.top_k)
     if metrics:
         print(f"{'method':<16} {'AUROC':>7} {'AUPRC':>7} {'EPR':>7}")
         for name, m in metrics["methods"].items():
             print(f"{name:<16} {m['auroc']:>7.3f} {m['auprc']:>7.3f} {m['epr']:>7.2f}")
-        print(f"wrote predictions.csv, metrics.json, pr_curves.png, training.png, model/ to "
-              f"{args.out}")
+        print(f"wrote predictions.csv, metrics.json, pr_curves.png, training.png, model/, "
+              f"network.csv to {args.out}")
     else:
-        print(f"test pairs have no labels: wrote predictions.csv, training.png and model/ to "
-              f"{args.out}")
+        print(f"test pairs have no labels: wrote predictions.csv, training.png, model/ and "
+              f"network.csv to {args.out}")
     return 0
 
 
@@ -202,7 +207,7 @@ def _bench_grn(args: argparse.Namespace) -> int:
 
     datasets = benchmark_datasets(args.data)
     per_seed = compare_grn(datasets, settings=GRNSettings(**_given(args, "epochs")),
-                           **_given(args, "seeds"))
+                           **_given(args, "seeds", "splits"))
     _write_per_seed(per_seed, args.csv)
     seeds = list(per_seed["seed"].unique())
     print(f"{len(seeds)} seeds {seeds}; mean ± sd over seeds")
@@ -316,13 +321,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Train scTransNet (pooled transformer gene representations + a GAT over "
                     "the training edges) on DATA_DIR (BL--ExpressionData.csv, BL--network.csv, "
                     "TF.csv, Target.csv) and write DIR/predictions.csv, metrics.json (model "
-                    "and baselines, when the test pairs have labels), pr_curves.png and "
-                    "training.png.")
+                    "and baselines, when the test pairs have labels), pr_curves.png, "
+                    "training.png, model/ and network.csv (every candidate pair scored, in "
+                    "decoupler's source,target,weight form).")
     grn.add_argument("data_dir", help="directory in BEELINE/GENELink layout")
     grn.add_argument("--out", required=True, help="output directory")
     grn.add_argument("--split-dir", help="directory with Train_set.csv, Validation_set.csv, "
                                          "Test_set.csv (GENELink format)")
-    grn.add_argument("--split", choices=["transductive", "held-out-tf"],
+    grn.add_argument("--split", choices=_SPLIT_KINDS,
                      help="make this split instead (default transductive)")
     grn.add_argument("--encoder", default="scbert",
                      help="scbert (a checkpoint, or pre-trained here on the cells), "
@@ -338,6 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
                           "encoder's pre-training on the cells to FILE.pretrain)")
     grn.add_argument("--resume", action="store_true",
                      help="continue from --train-checkpoint FILE when it exists")
+    grn.add_argument("--top-k", type=int, metavar="K",
+                     help="network.csv keeps each TF's K best targets (default: every "
+                          "candidate pair)")
     grn.set_defaults(run=_grn)
 
     bench_grn = commands.add_parser(
@@ -349,6 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench_grn.add_argument("--data", nargs="+", default=["sergio", "mdc", "collectri"],
                            choices=["sergio", "sergio-cascade", "mdc", "collectri",
                                     "collectri-1000"])
+    bench_grn.add_argument("--splits", nargs="+", choices=_SPLIT_KINDS,
+                           help="split kinds (default: all)")
     _add_bench_options(bench_grn, _bench_grn)
 
     pretrain = commands.add_parser(

@@ -20,13 +20,14 @@ class DglgeneFileNotFoundError(DglgeneInputError, FileNotFoundError):
     API callers who catch that."""
 
 
-def require_at_least(name: str, value: int, minimum: int = 1) -> None:
-    """Refuse a count below ``minimum`` (epochs, genes, folds, ...), naming the argument.
+def require_at_least(name: str, value: int | None, minimum: int = 1) -> None:
+    """Refuse a count below ``minimum`` (epochs, genes, folds, ...), naming the argument;
+    None (an optional count left unset) passes.
 
     >>> require_at_least("epochs", 0)
     Traceback (most recent call last):
     ...
     dglgene.errors.DglgeneInputError: epochs must be at least 1, got 0
     """
-    if value < minimum:
+    if value is not None and value < minimum:
         raise DglgeneInputError(f"{name} must be at least {minimum}, got {value}")

@@ -43,7 +43,7 @@ def test_demo_writes_everything_it_promises(tmp_path, capsys) -> None:
 
 
 def test_grn_demo_writes_its_run_and_a_full_benchmark_table(tmp_path, capsys) -> None:
-    from dglgene.demo import run_grn_demo
+    from dglgene.demo import DEMO_SPLITS, run_grn_demo
     from dglgene.grn import BASELINES, METHODS, GRNSettings
     from dglgene.nn.performer import checkpoint_genes, load_scbert_checkpoint
 
@@ -52,7 +52,7 @@ def test_grn_demo_writes_its_run_and_a_full_benchmark_table(tmp_path, capsys) ->
     printed = capsys.readouterr().out
     assert "| SERGIO | transductive | scTransNet |" in printed
     assert "| SERGIO | held-out-tf | per-TF prior |" in printed
-    expected = {(s, m) for s in ("transductive", "held-out-tf") for m in [*METHODS, *BASELINES]}
+    expected = {(s, m) for s in DEMO_SPLITS for m in [*METHODS, *BASELINES]}
     assert set(zip(per_seed["split"], per_seed["method"])) == expected
     assert per_seed["auroc"].between(0, 1).all()
     genes = checkpoint_genes(tmp_path / "scbert_sergio.pth")

@@ -17,6 +17,7 @@ import torch
 from dglgene.data.beeline import read_beeline, read_split, write_beeline
 from dglgene.data.grn_splits import transductive_split, write_genelink_splits
 from dglgene.datasets import simulate_sergio_grn
+from dglgene.grn import to_decoupler
 from dglgene.nn.performer import ScBertEncoder, save_scbert_checkpoint
 
 
@@ -54,10 +55,35 @@ def test_grn_writes_predictions_metrics_and_plots(data_dir, tmp_path) -> None:
     assert predictions["label"].tolist() == test["label"].tolist()
     assert predictions["score"].between(0, 1).all()
     metrics = json.loads((out / "metrics.json").read_text())
-    assert set(metrics["methods"]) == {"scTransNet", "per-TF prior", "Pearson |r|", "GENIE3"}
+    assert set(metrics["methods"]) == {"scTransNet", "per-TF prior", "degree product",
+                                       "Pearson |r|", "GENIE3"}
     assert metrics["methods"]["scTransNet"]["n_pos"] == int(test["label"].sum())
     for png in ("pr_curves.png", "training.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    check_network(out, data, predictions)
+
+
+def check_network(out: Path, data, predictions: pd.DataFrame) -> None:
+    """network.csv: decoupler's columns, every candidate pair once, scored by the run's
+    model (the test pairs' weights are their predictions), each TF best first; the API
+    gives the same table, and its top k are the first k."""
+    network = pd.read_csv(out / "network.csv")
+    assert list(network.columns) == ["source", "target", "weight"]
+    expected = {(t, g) for t in data.tfs for g in data.targets if t != g}
+    assert len(network) == len(expected)
+    assert set(zip(network["source"], network["target"])) == expected
+    weights = network.set_index(["source", "target"])["weight"]
+    scored = predictions.set_index(["tf", "target"])["score"]
+    np.testing.assert_allclose(weights.loc[scored.index].to_numpy(), scored.to_numpy(),
+                               rtol=1e-6)
+    assert network["source"].is_monotonic_increasing
+    assert all(group["weight"].is_monotonic_decreasing
+               for _, group in network.groupby("source"))
+    api = to_decoupler(out / "model")
+    pd.testing.assert_frame_equal(api, network, check_exact=False, rtol=1e-6)
+    top = to_decoupler(out / "model", top_k=3)
+    pd.testing.assert_frame_equal(top, network.groupby("source").head(3).reset_index(drop=True),
+                                  check_exact=False, rtol=1e-6)
 
 
 def test_given_split_without_test_labels_gives_predictions_only(data_dir, tmp_path) -> None:
@@ -66,13 +92,18 @@ def test_given_split_without_test_labels_gives_predictions_only(data_dir, tmp_pa
     write_genelink_splits(splits, tmp_path / "splits")
     out = tmp_path / "out"
     result = grn(data_dir, "--out", out, "--split-dir", tmp_path / "splits", "--encoder", "none",
-                 "--gnn", "gcn", "--epochs", "3")
+                 "--gnn", "gcn", "--epochs", "3", "--top-k", "2")
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == ["model", "predictions.csv", "training.png",
-                                                     "training_history.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["model", "network.csv", "predictions.csv",
+                                                     "training.png", "training_history.csv"]
     predictions = pd.read_csv(out / "predictions.csv")
     assert list(predictions.columns) == ["tf", "target", "score"]
     assert len(predictions) == len(read_split(tmp_path / "splits" / "Test_set.csv"))
+    network = pd.read_csv(out / "network.csv")  # --top-k 2: each TF's two best targets
+    best = to_decoupler(out / "model").groupby("source").head(2).reset_index(drop=True)
+    pd.testing.assert_frame_equal(network, best, check_exact=False, rtol=1e-6)
+    assert (network.groupby("source").size() == 2).all()
+    assert set(network["source"]) == set(read_beeline(data_dir).tfs)
 
 
 def test_precomputed_and_checkpoint_encoders(data_dir, tmp_path) -> None:
@@ -162,4 +193,10 @@ def test_bad_encoder_and_checkpoint(data_dir, tmp_path) -> None:
                tmp_path / "nogenes.pth")
     one_line_error(grn(data_dir, "--out", tmp_path / "o", "--checkpoint",
                        tmp_path / "nogenes.pth"), "no gene list")
+    assert not (tmp_path / "o").exists()
+
+
+def test_top_k_below_one_is_refused_before_any_work(data_dir, tmp_path) -> None:
+    one_line_error(grn(data_dir, "--out", tmp_path / "o", "--encoder", "none", "--top-k", "0"),
+                   "top_k must be at least 1, got 0")
     assert not (tmp_path / "o").exists()

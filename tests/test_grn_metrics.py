@@ -9,7 +9,12 @@ import pytest
 from dglgene.data.grn_splits import held_out_tf_split, transductive_split
 from dglgene.datasets.beeline import load_beeline_mdc
 from dglgene.eval.grn_metrics import auprc, auroc, epr, grn_metrics
-from dglgene.models.grn_baselines import genie3_scores, pearson_scores, per_tf_prior
+from dglgene.models.grn_baselines import (
+    degree_product,
+    genie3_scores,
+    pearson_scores,
+    per_tf_prior,
+)
 
 LABELS = [1, 0, 1, 0, 0]
 SCORES = [0.9, 0.8, 0.7, 0.2, 0.1]
@@ -93,6 +98,16 @@ def test_per_tf_prior_needs_labels():
     with pytest.raises(ValueError, match="label"):
         per_tf_prior(pd.DataFrame({"tf": [0], "target": [1]}), pd.DataFrame({"tf": [0],
                                                                              "target": [1]}))
+
+
+def test_degree_product_by_hand():
+    train = pd.DataFrame({"tf": [0, 0, 0, 1, 1, 2], "target": [5, 6, 7, 5, 6, 5],
+                          "label": [1, 1, 0, 1, 0, 1]})  # outdeg 0: 2, 1: 1, 2: 1
+    test = pd.DataFrame({"tf": [0, 1, 3, 3], "target": [5, 7, 5, 8]})  # indeg 5: 3, 6: 1
+    # (2 + 1)(3 + 1), (1 + 1)(0 + 1); the unseen TF 3 ranks by in-degree alone
+    assert degree_product(train, test).tolist() == [12.0, 2.0, 4.0, 1.0]
+    with pytest.raises(ValueError, match="label"):
+        degree_product(train.drop(columns="label"), test)
 
 
 # ---------------------------------------------------------------- Pearson and GENIE3

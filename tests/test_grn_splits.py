@@ -1,6 +1,9 @@
-"""GRN splits: no leakage, held-out TFs really held out, documented class ratios, determinism."""
+"""GRN splits: no leakage, held-out TFs really held out, documented class ratios, determinism,
+degree-aware negatives that a degree heuristic cannot use."""
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -21,6 +24,10 @@ from dglgene.data.grn_splits import (
     write_genelink_splits,
 )
 from dglgene.datasets.beeline import load_beeline_mdc
+from dglgene.eval.grn_metrics import auroc
+from dglgene.grn.degree_matched import degree_matched_negatives
+from dglgene.grn.splits import SPLIT_KINDS, degree_aware_split, make_splits
+from dglgene.models.grn_baselines import degree_product, per_tf_prior
 
 RATIOS = (0.67, 0.10, 0.23)
 
@@ -245,3 +252,115 @@ def test_genelink_split_files_read_back_exactly_and_leaks_are_refused(tmp_path):
     write_genelink_splits(dict(parts, val=parts["val"].drop(columns="label")), tmp_path / "nl")
     with pytest.raises(ValueError, match=r"Validation_set\.csv has no Label column"):
         read_genelink_splits(tmp_path / "nl", data)
+
+
+# ---------------------------------------------------------------- degree-aware split
+
+def per_node_counts(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Positives and negatives of each TF (column='tf') or target (column='target')."""
+    return df.groupby([column, "label"]).size().unstack(fill_value=0).reindex(
+        columns=[0, 1], fill_value=0)
+
+
+@given(tf_target=st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), min_size=1,
+                          max_size=30), known=st.sets(st.integers(0, 143), max_size=40),
+       seed=st.integers(0, 5))
+def test_degree_matched_negatives_keep_the_tfs_and_avoid_forbidden_pairs(tf_target, known,
+                                                                        seed):
+    tf, target = (np.array(c, np.int64) for c in zip(*tf_target))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        neg_tf, neg_target = degree_matched_negatives(tf, target, 12, set(known),
+                                                      np.random.default_rng(seed))
+    keys = (neg_tf * 12 + neg_target).tolist()
+    assert not set(keys) & known and len(set(keys)) == len(keys) and (neg_tf != neg_target).all()
+    assert set(neg_target.tolist()) <= set(target.tolist())
+    excess = pd.Series(neg_tf).value_counts().sub(pd.Series(tf).value_counts(), fill_value=0)
+    assert (excess <= 0).all()  # no TF gets more negatives than it has positives
+    dropped = len(tf) - len(neg_tf)
+    assert (dropped > 0) == any("could not avoid" in str(w.message) for w in caught)
+    if dropped == 0:
+        assert sorted(neg_tf.tolist()) == sorted(tf.tolist())
+
+
+def test_degree_matched_negatives_repair_to_the_exact_stubs_when_the_network_allows():
+    rng = np.random.default_rng(0)
+    # sparse: 60 of 20 TFs x 200 targets, so no target is linked to half of the TFs
+    pairs = rng.choice(20 * 200, size=60, replace=False)
+    tf, target = pairs // 200, 20 + pairs % 200  # genes 0-19 are the TFs
+    assert np.bincount(target).max() < 10
+    forbidden = set((tf * 220 + target).tolist())
+    neg_tf, neg_target = degree_matched_negatives(tf, target, 220, forbidden, rng)
+    assert sorted(neg_tf.tolist()) == sorted(tf.tolist())
+    assert sorted(neg_target.tolist()) == sorted(target.tolist())
+    assert not set((neg_tf * 220 + neg_target).tolist()) & forbidden
+
+
+@given(grn=networks(), seed=st.integers(0, 3))
+def test_degree_aware_never_leaks_and_balances_every_tf(grn, seed):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        parts = degree_aware_split(grn, seed=seed)
+    assert_no_leakage(grn, parts)
+    assert not any(pair_set(parts[s], 0) & known_edges(grn) for s in SPLITS)
+    transductive = transductive_split(grn, seed=seed)
+    assert set().union(*(pair_set(parts[s], 1) for s in SPLITS)) == set().union(
+        *(pair_set(transductive[s], 1) for s in SPLITS))  # every known edge, once
+    for name in SPLITS:
+        counts = per_node_counts(parts[name], "tf")
+        if not caught:  # nothing dropped: one negative per positive of each TF
+            assert (counts[0] == counts[1]).all(), name
+        else:
+            assert (counts[0] <= counts[1]).all(), name
+
+
+def scale_free_network(seed: int = 0, n_tfs: int = 40, n_genes: int = 600) -> GRNData:
+    """Hub TFs and hub targets: TF out-degree and target popularity fall as a power of rank."""
+    rng = np.random.default_rng(seed)
+    genes = [f"g{i}" for i in range(n_genes)]
+    popularity = 1.0 / np.arange(1, n_genes - n_tfs + 1) ** 0.9
+    popularity /= popularity.sum()
+    edges = []
+    for rank in range(n_tfs):
+        k = max(2, int(120 / (rank + 1) ** 0.9))
+        for g in rng.choice(n_genes - n_tfs, size=k, replace=False, p=popularity):
+            edges.append((genes[rank], genes[n_tfs + int(g)]))
+    expr = pd.DataFrame(rng.normal(size=(n_genes, 5)), index=genes)
+    return GRNData(expr, pd.DataFrame(edges, columns=["tf", "target"]), tfs=genes[:n_tfs],
+                   targets=genes[n_tfs:], name="scale-free")
+
+
+def test_degree_heuristic_scores_chance_on_the_degree_aware_split_only():
+    grn = scale_free_network()
+    for seed in range(3):
+        degree_aware = degree_aware_split(grn, seed=seed)
+        hard = transductive_split(grn, seed=seed)
+        aware_auroc = auroc(degree_aware["test"]["label"],
+                            degree_product(degree_aware["train"], degree_aware["test"]))
+        hard_auroc = auroc(hard["test"]["label"], degree_product(hard["train"], hard["test"]))
+        prior_auroc = auroc(degree_aware["test"]["label"],
+                            per_tf_prior(degree_aware["train"], degree_aware["test"]))
+        assert abs(aware_auroc - 0.5) <= 0.05, (seed, aware_auroc)
+        assert abs(prior_auroc - 0.5) <= 0.05, (seed, prior_auroc)
+        assert hard_auroc > 0.75, (seed, hard_auroc)  # the usual split rewards hubs
+
+
+def test_degree_aware_real_data_keeps_every_edge_and_balances():
+    grn = load_beeline_mdc("specific")
+    parts = degree_aware_split(grn, seed=0)
+    assert_no_leakage(grn, parts)
+    assert sum(int(parts[s]["label"].sum()) for s in SPLITS) == len(candidate_pairs_edges(grn))
+    for name in SPLITS:
+        counts = per_node_counts(parts[name], "tf")
+        assert (counts[0] == counts[1]).all()
+    assert make_splits(grn, "degree-aware", seed=0)["test"].equals(parts["test"])
+
+
+def candidate_pairs_edges(grn: GRNData) -> set[tuple[int, int]]:
+    return {(tf, int(t)) for tf, (pos, _) in candidate_pairs(grn).items() for t in pos}
+
+
+def test_cli_split_choices_are_the_split_kinds():
+    from dglgene.cli import _SPLIT_KINDS
+
+    assert _SPLIT_KINDS == SPLIT_KINDS

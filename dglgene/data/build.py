@@ -203,8 +203,7 @@ class GraphRecipe:
         counts = {"top_k": self.top_k, "n_components": self.n_components,
                   "smoothing_k": self.smoothing_k}
         for name, value in counts.items():  # None: off (top_k, n_components)
-            if value is not None:
-                require_at_least(name, value)
+            require_at_least(name, value)
         if self.smoothing not in (None, "knn", "delaunay"):
             raise DglgeneInputError(f"unknown smoothing {self.smoothing!r}; use 'knn' or "
                                     "'delaunay', or leave it unset")

@@ -4,13 +4,15 @@ One concept per module, lower ones first:
 
 - :mod:`~dglgene.grn.dataset`: :class:`GRNData`, expression plus a known network;
 - :mod:`~dglgene.grn.io`: the BEELINE/GENELink directory layout and split files;
-- :mod:`~dglgene.grn.splits`: leak-free transductive and held-out-TF splits;
+- :mod:`~dglgene.grn.degree_matched`: negatives with the positives' degrees;
+- :mod:`~dglgene.grn.splits`: leak-free transductive, held-out-TF and degree-aware splits;
 - :mod:`~dglgene.grn.gene_embeddings`: precomputed gene embeddings of any model;
 - :mod:`~dglgene.grn.settings`: :class:`GRNSettings`, defaults read from the functions
   that use them;
 - :mod:`~dglgene.grn.encoder`: the foundation-model side (checkpoint, pre-training on the
   cells, precomputed, none);
 - :mod:`~dglgene.grn.methods`: scTransNet, its ablations and the baselines;
+- :mod:`~dglgene.grn.network`: :func:`to_decoupler`, the inferred network for other tools;
 - :mod:`~dglgene.grn.pipeline`: :func:`run_grn`, what ``dglgene grn`` runs;
 - :mod:`~dglgene.grn.benchmarks`: the built-in benchmarks and :func:`compare_grn`;
 - :mod:`~dglgene.grn.report`: tables over seeds;
@@ -25,13 +27,15 @@ import importlib
 _MODULES = {
     "dataset": ["GRNData"],
     "io": ["read_beeline", "read_split", "write_beeline", "write_split"],
-    "splits": ["SPLIT_KINDS", "check_splits", "held_out_tf_split", "make_splits",
-               "read_genelink_splits", "transductive_split", "write_genelink_splits"],
+    "splits": ["SPLIT_KINDS", "check_splits", "degree_aware_split", "held_out_tf_split",
+               "make_splits", "read_genelink_splits", "transductive_split",
+               "write_genelink_splits"],
     "gene_embeddings": ["read_gene_embeddings"],
     "settings": ["VAL_METRICS", "GRNSettings"],
     "encoder": ["encoder_encodings", "pretrain_on_cells"],
     "methods": ["BASELINES", "METHODS", "baseline_scores", "method_metrics", "train_model",
                 "train_scores"],
+    "network": ["NETWORK_COLUMNS", "to_decoupler"],
     "pipeline": ["run_grn"],
     "benchmarks": ["SERGIO_BENCHMARK", "benchmark_datasets", "compare_grn"],
     "report": ["format_grn_table", "grn_table"],

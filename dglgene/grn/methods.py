@@ -20,7 +20,12 @@ from dglgene.errors import DglgeneInputError
 from dglgene.eval.grn_metrics import grn_metrics
 from dglgene.grn.dataset import GRNData
 from dglgene.grn.settings import VAL_METRICS, GRNSettings
-from dglgene.models.grn_baselines import genie3_scores, pearson_scores, per_tf_prior
+from dglgene.models.grn_baselines import (
+    degree_product,
+    genie3_scores,
+    pearson_scores,
+    per_tf_prior,
+)
 from dglgene.models.sctransnet import ScTransNet
 from dglgene.nn.cell_encodings import CellEncodings
 from dglgene.nn.gene_representation import FixedEmbedding, PooledEncodings
@@ -36,7 +41,7 @@ METHODS: dict[str, tuple[bool, dict]] = {
     "no GNN": (True, {"gnn": None}),
     "mean pooling": (True, {"pooling": "mean"}),
 }
-BASELINES = ("per-TF prior", "Pearson |r|", "GENIE3")
+BASELINES = ("per-TF prior", "degree product", "Pearson |r|", "GENIE3")
 
 #: what :func:`~dglgene.grn.encoder.encoder_encodings` gives
 EncoderSource = CellEncodings | np.ndarray | None
@@ -90,6 +95,7 @@ def baseline_scores(data: GRNData, splits: Mapping[str, pd.DataFrame], seed: int
     test = splits["test"]
     makers = {
         "per-TF prior": lambda: per_tf_prior(splits["train"], test),
+        "degree product": lambda: degree_product(splits["train"], test),
         "Pearson |r|": lambda: pearson_scores(data.expression, test),
         "GENIE3": lambda: genie3_scores(data.expression, data.tfs, test, seed=seed),
     }

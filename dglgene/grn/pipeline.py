@@ -4,9 +4,11 @@ A BEELINE/GENELink directory -> splits (given or made) -> gene representations f
 frozen single-cell transformer (a checkpoint, a small one pre-trained on the data's own
 cells, precomputed embeddings, or none) -> scTransNet trained with validation early
 stopping -> test scores, metrics beside the baselines, PR curves, the trained model
-(``out/model``, :func:`~dglgene.models.save_sctransnet`). Outputs go to a temporary
-directory that replaces ``out`` only when everything succeeded; a training checkpoint
-lets a killed run resume.
+(``out/model``, :func:`~dglgene.models.save_sctransnet`) and the network over every
+candidate pair in decoupler's form (``out/network.csv``,
+:func:`~dglgene.grn.network.to_decoupler`). Outputs go to a temporary directory that
+replaces ``out`` only when everything succeeded; a training checkpoint lets a killed run
+resume.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ import numpy as np
 import pandas as pd
 
 from dglgene.atomic import atomic_path
+from dglgene.errors import require_at_least
 from dglgene.eval.plots import plot_link_training, plot_pr_curves
 from dglgene.grn.encoder import encoder_encodings
 from dglgene.grn.io import read_beeline
 from dglgene.grn.methods import baseline_scores, method_metrics, train_model
+from dglgene.grn.network import to_decoupler
 from dglgene.grn.settings import GRNSettings
 from dglgene.grn.splits import make_splits
 from dglgene.models.saved_model import save_sctransnet
@@ -45,19 +49,23 @@ def run_grn(data_dir: str | os.PathLike, out: str | os.PathLike, split: str = "t
             split_dir: str | os.PathLike | None = None, encoder: str = "scbert",
             checkpoint: str | os.PathLike | None = None, seed: int = 0, device: str = "cpu",
             settings: GRNSettings | None = None,
-            train_checkpoint: str | os.PathLike | None = None, resume: bool = False) -> dict:
+            train_checkpoint: str | os.PathLike | None = None, resume: bool = False,
+            top_k: int | None = None) -> dict:
     """Train scTransNet on a BEELINE directory; write predictions, metrics and plots.
 
     Writes ``out/predictions.csv`` (tf, target, score[, label] by gene name), and, when the
     test pairs have labels, ``out/metrics.json`` (the model and the baselines) and
-    ``out/pr_curves.png``; always ``out/training.png`` and ``out/model`` (read it back with
-    :func:`dglgene.models.load`). Returns the metrics (empty without labels).
+    ``out/pr_curves.png``; always ``out/training.png``, ``out/model`` (read it back with
+    :func:`dglgene.models.load`) and ``out/network.csv`` (:func:`~dglgene.grn.to_decoupler`
+    of that model: every candidate pair, or each TF's ``top_k`` best). Returns the metrics
+    (empty without labels).
 
     ``checkpoint`` is the scBERT encoder's. With ``train_checkpoint``, the training state
     is saved there after every epoch (and, when the encoder is pre-trained on the cells,
     that pre-training's to :func:`pretrain_checkpoint_path`); ``resume=True`` continues
     from them, to exactly the outputs of an uninterrupted run (on CPU).
     """
+    require_at_least("top_k", top_k)  # before the training, not after it
     settings = settings or GRNSettings()
     data = read_beeline(data_dir)
     splits = make_splits(data, split, seed, split_dir)
@@ -81,6 +89,7 @@ def run_grn(data_dir: str | os.PathLike, out: str | os.PathLike, split: str = "t
         save_sctransnet(model, tmp / "model", data.expression, graph,
                         settings=dataclasses.asdict(settings),
                         data={**run, "tfs": list(data.tfs), "targets": list(data.targets)})
+        to_decoupler(tmp / "model", top_k).to_csv(tmp / "network.csv", index=False)
         predictions.to_csv(tmp / "predictions.csv", index=False)
         history.to_csv(tmp / "training_history.csv", index=False)
         plot_link_training(history, tmp / "training.png")

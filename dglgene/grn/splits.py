@@ -40,7 +40,11 @@ TF's hard negatives are cut as above and each part is subsampled to its positive
 :func:`held_out_tf_split` holds out whole TFs: the test TFs' pairs (all positives and
 hard negatives) form the test split, and no test TF occurs as a TF in training or
 validation (it may occur as a *target* there: that is an observed gene, not an answer).
-:func:`make_splits` picks one of the two by name, or reads GENELink's split files.
+:func:`degree_aware_split` cuts each TF's positives as :func:`transductive_split` does,
+but draws every split's negatives so that each TF and each target has as many negatives
+as positives there (:mod:`~dglgene.grn.degree_matched`, after Stock et al. 2025): a
+degree heuristic then scores about 0.5 AUROC, and what a model gains is not degree.
+:func:`make_splits` picks one of the three by name, or reads GENELink's split files.
 
 >>> import pandas as pd
 >>> from dglgene.grn.dataset import GRNData
@@ -65,15 +69,16 @@ import pandas as pd
 
 from dglgene.errors import DglgeneInputError
 from dglgene.grn.dataset import GRNData
+from dglgene.grn.degree_matched import degree_matched_negatives
 from dglgene.grn.io import read_split, write_split
 
 __all__ = ["GENELINK_FILES", "SPLITS", "SPLIT_KINDS", "candidate_pairs", "check_splits",
-           "held_out_tf_split", "make_splits", "read_genelink_splits", "split_counts",
-           "transductive_split", "write_genelink_splits"]
+           "degree_aware_split", "held_out_tf_split", "make_splits", "read_genelink_splits",
+           "split_counts", "transductive_split", "write_genelink_splits"]
 
 SPLITS = ("train", "val", "test")
 #: the splits :func:`make_splits` makes
-SPLIT_KINDS = ("transductive", "held-out-tf")
+SPLIT_KINDS = ("transductive", "held-out-tf", "degree-aware")
 #: GENELink's file names for the three splits
 GENELINK_FILES = {"train": "Train_set.csv", "val": "Validation_set.csv", "test": "Test_set.csv"}
 _EPS = 1e-9  # so that e.g. int(100 * 0.29) is 29, not 28
@@ -183,6 +188,44 @@ def transductive_split(data: GRNData, seed: int = 0,
         for name, (p, n) in zip(SPLITS, _split_tf(pos, neg, ratios, negatives, rng)):
             rows[name] += [(tf, p, 1), (tf, n, 0)]
     return {name: _frame(rows[name]) for name in SPLITS}
+
+
+def degree_aware_split(data: GRNData, seed: int = 0,
+                       ratios: tuple[float, float, float] = (0.67, 0.10, 0.23)
+                       ) -> dict[str, pd.DataFrame]:
+    """Per-TF cut of the positives; degree-matched negatives in every split.
+
+    Each TF's positives are shuffled and cut by :func:`split_counts` as in
+    :func:`transductive_split`. Each split's negatives re-pair that split's TF and target
+    occurrences (:func:`~dglgene.grn.degree_matched.degree_matched_negatives`; the test
+    split first), never as a known edge or a pair of another split, so each TF is as
+    often a negative as a positive in every split, and each target too where the network
+    allows it (a target linked to most TFs has too few non-edges; it then falls back to
+    targets drawn in proportion to their in-degree). Deterministic given ``seed``.
+    """
+    ratios = _check_ratios(ratios)
+    rng = np.random.default_rng(seed)
+    rows: dict[str, list] = {s: [] for s in SPLITS}
+    for tf, (pos, _) in sorted(candidate_pairs(data).items()):
+        parts = _cut(rng.permutation(pos), split_counts(len(pos), ratios, rng))
+        for name, p in zip(SPLITS, parts):
+            rows[name].append((tf, p, 1))
+    tf_rows, target_rows = data.edge_index()
+    used = set((tf_rows * data.n_genes + target_rows).tolist())  # known edges, then each split
+    for name in SPLITS:
+        positives = _frame(rows[name])
+        used |= set((positives["tf"] * data.n_genes + positives["target"]).tolist())
+    frames = {}
+    for name in SPLITS[::-1]:  # the test split first: it gets the exact pairings
+        positives = _frame(rows[name])
+        neg_tf, neg_target = degree_matched_negatives(
+            positives["tf"].to_numpy(), positives["target"].to_numpy(), data.n_genes, used, rng,
+            fallback_targets=target_rows)
+        used |= set((neg_tf * data.n_genes + neg_target).tolist())
+        negatives = pd.DataFrame({"tf": neg_tf, "target": neg_target, "label": 0})
+        frames[name] = pd.concat([positives, negatives]).sort_values(
+            ["tf", "target"], kind="stable").reset_index(drop=True)
+    return {name: frames[name] for name in SPLITS}
 
 
 def held_out_tf_split(data: GRNData, seed: int = 0, n_test_tfs: int | float = 5,
@@ -303,4 +346,6 @@ def make_splits(data: GRNData, split: str = "transductive", seed: int = 0,
         return transductive_split(data, seed=seed)
     if split == "held-out-tf":
         return held_out_tf_split(data, seed=seed)
+    if split == "degree-aware":
+        return degree_aware_split(data, seed=seed)
     raise DglgeneInputError(f"unknown split {split!r}; choose one of {', '.join(SPLIT_KINDS)}")

@@ -3,7 +3,12 @@ saved models (:func:`load`)."""
 
 from dglgene.models.baselines import GAE, VGAE, muse_ablation, pca_embedding
 from dglgene.models.graph_model import DatasetRecord, GraphModel, embedding_frame
-from dglgene.models.grn_baselines import genie3_scores, pearson_scores, per_tf_prior
+from dglgene.models.grn_baselines import (
+    degree_product,
+    genie3_scores,
+    pearson_scores,
+    per_tf_prior,
+)
 from dglgene.models.muse_gnn import MUSE_LOSSES, MuSeGNN
 from dglgene.models.saved_model import load, save_muse_gnn, save_sctransnet
 from dglgene.models.sctransnet import ScTransNet
@@ -16,6 +21,7 @@ __all__ = [
            "GraphModel",
            "MuSeGNN",
            "ScTransNet",
+           "degree_product",
            "embedding_frame",
            "genie3_scores",
            "load",

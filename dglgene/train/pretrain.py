@@ -344,8 +344,7 @@ def pretrain_scbert(adatas: ad.AnnData | Sequence[ad.AnnData], *,
     if isinstance(adatas, ad.AnnData):
         adatas = [adatas]
     require_at_least("epochs", epochs)
-    if n_genes is not None:
-        require_at_least("n_genes", n_genes)
+    require_at_least("n_genes", n_genes)
     if not 0.0 < val_fraction < 1.0:
         raise DglgeneInputError(f"val_fraction must lie in (0, 1), got {val_fraction}")
     require_at_least("batch_size", batch_size)
