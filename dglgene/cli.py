@@ -187,7 +187,7 @@ def _grn(args: argparse.Namespace) -> int:
                       split_dir=args.split_dir, encoder=args.encoder, checkpoint=args.checkpoint,
                       seed=args.seed, device=args.device, settings=settings,
                       train_checkpoint=args.train_checkpoint, resume=args.resume,
-                      top_k=args.top_k)
+                      top_k=args.top_k, gene_list=args.gene_list)
     if metrics:
         print(f"{'method':<16} {'AUROC':>7} {'AUPRC':>7} {'EPR':>7}")
         for name, m in metrics["methods"].items():
@@ -333,7 +333,11 @@ def build_parser() -> argparse.ArgumentParser:
     grn.add_argument("--encoder", default="scbert",
                      help="scbert (a checkpoint, or pre-trained here on the cells), "
                           "precomputed:PATH (genes x d .npy or .h5ad) or none")
-    grn.add_argument("--checkpoint", help="scBERT-format checkpoint with a 'genes' entry")
+    grn.add_argument("--checkpoint", help="scBERT-format checkpoint (its gene order: its "
+                                          "'genes' entry or --gene-list)")
+    grn.add_argument("--gene-list", metavar="FILE",
+                     help="the checkpoint's gene order, one gene per line (for checkpoints "
+                          "that carry none, such as scBERT's released one)")
     grn.add_argument("--gnn", choices=["gat", "gcn", "none"], help="the graph view (none: without)")
     grn.add_argument("--pooling", choices=["attentive", "mean"], help="pooling over cells")
     grn.add_argument("--epochs", type=int, help="most epochs (early stopping)")

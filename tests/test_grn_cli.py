@@ -17,8 +17,10 @@ import torch
 from dglgene.data.beeline import read_beeline, read_split, write_beeline
 from dglgene.data.grn_splits import transductive_split, write_genelink_splits
 from dglgene.datasets import simulate_sergio_grn
+from dglgene.errors import DglgeneInputError
 from dglgene.grn import to_decoupler
 from dglgene.nn.performer import ScBertEncoder, save_scbert_checkpoint
+from dglgene.nn.scbert_tokens import read_gene_list
 
 
 @pytest.fixture(scope="module")
@@ -200,3 +202,61 @@ def test_top_k_below_one_is_refused_before_any_work(data_dir, tmp_path) -> None:
     one_line_error(grn(data_dir, "--out", tmp_path / "o", "--encoder", "none", "--top-k", "0"),
                    "top_k must be at least 1, got 0")
     assert not (tmp_path / "o").exists()
+
+
+def test_released_scbert_layout_with_a_separate_gene_list(data_dir, tmp_path) -> None:
+    """scBERT's released checkpoint: utils.save_ckpt's dict (epoch, model_state_dict of the
+    unwrapped PerformerLM, optimizer_state_dict, scheduler_state_dict, losses), no genes; its
+    gene order (a larger panel than the data's, in its own order) comes as a text file."""
+    genes = read_beeline(data_dir).genes
+    panel = [*genes[::-1][:-3], "EXTRA1", "EXTRA2"]  # 3 data genes missing, 2 foreign ones
+    torch.manual_seed(0)
+    model = ScBertEncoder(dim=8, depth=1, heads=2, dim_head=4, max_seq_len=len(panel) + 1)
+    optimizer = torch.optim.Adam(model.parameters())
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 5)
+    torch.save({"epoch": 7, "model_state_dict": model.state_dict(),
+                "optimizer_state_dict": optimizer.state_dict(),
+                "scheduler_state_dict": scheduler.state_dict(), "losses": 1.25},
+               tmp_path / "panglao_pretrain.pth")
+    (tmp_path / "gene2vec_genes.txt").write_text("\n".join(panel) + "\n\n")
+    run = ("--epochs", "3", "--pooling", "mean")
+    one_line_error(grn(data_dir, "--out", tmp_path / "x", "--checkpoint",
+                       tmp_path / "panglao_pretrain.pth", *run), "no gene list", "--gene-list")
+    listed = grn(data_dir, "--out", tmp_path / "listed", "--checkpoint",
+                 tmp_path / "panglao_pretrain.pth", "--gene-list", tmp_path / "gene2vec_genes.txt",
+                 *run)
+    assert listed.returncode == 0, listed.stderr
+    # the same weights with the genes stored inside give the same predictions
+    save_scbert_checkpoint(model, tmp_path / "stored.pth", genes=panel)
+    stored = grn(data_dir, "--out", tmp_path / "stored", "--checkpoint", tmp_path / "stored.pth",
+                 *run)
+    assert stored.returncode == 0, stored.stderr
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "listed" / "predictions.csv"),
+                                  pd.read_csv(tmp_path / "stored" / "predictions.csv"))
+    (tmp_path / "long.txt").write_text("\n".join([*panel, "X1", "X2"]))
+    one_line_error(grn(data_dir, "--out", tmp_path / "x", "--checkpoint",
+                       tmp_path / "panglao_pretrain.pth", "--gene-list", tmp_path / "long.txt"),
+                   "names 49 genes", "48 positions")
+    one_line_error(grn(data_dir, "--out", tmp_path / "x", "--gene-list",
+                       tmp_path / "gene2vec_genes.txt"), "give the checkpoint too")
+    assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("text, words", [
+    ("", "is empty"),
+    ("\n  \n", "is empty"),
+    ("A\nB\nA\n", "names 'A' twice"),
+    ("A 0.1 0.2\nB 0.3 0.4\n", "line 1 holds more than one field"),
+    ("gene,position\nA,0\n", "line 1 holds more than one field"),
+])
+def test_bad_gene_lists(tmp_path, text, words) -> None:
+    (tmp_path / "genes.txt").write_text(text)
+    with pytest.raises(DglgeneInputError, match=words):
+        read_gene_list(tmp_path / "genes.txt")
+
+
+def test_gene_list_reads_positions_in_order(tmp_path) -> None:
+    (tmp_path / "genes.txt").write_text("  TP53\nGAPDH\n\nACTB  \n")
+    assert read_gene_list(tmp_path / "genes.txt") == ["TP53", "GAPDH", "ACTB"]
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        read_gene_list(tmp_path / "none.txt")

@@ -1,6 +1,7 @@
 """The foundation-model side of a GRN run: what a frozen single-cell encoder gives each gene.
 
-A checkpoint (scBERT's format, with its gene list), a small encoder pre-trained on the
+A checkpoint (scBERT's format, with its gene list stored in it or given as a file), a small
+encoder pre-trained on the
 data's own cells (seed 0, self-supervised: no labels involved), precomputed gene
 embeddings of any other model, or nothing.
 """
@@ -21,6 +22,7 @@ from dglgene.grn.settings import GRNSettings
 from dglgene.nn.cell_encodings import CellEncodings
 from dglgene.nn.gene_representation import scbert_cell_encodings
 from dglgene.nn.performer import ScBertEncoder, checkpoint_genes, load_scbert_checkpoint
+from dglgene.nn.scbert_tokens import read_gene_list
 from dglgene.train.pretrain import pretrain_scbert
 
 __all__ = ["encoder_encodings", "pretrain_on_cells"]
@@ -30,11 +32,14 @@ def encoder_encodings(data: GRNData, encoder: str = "scbert",
                       checkpoint: str | os.PathLike | None = None,
                       settings: GRNSettings | None = None,
                       device: str = "cpu", pretrain_checkpoint: str | os.PathLike | None = None,
-                      resume: bool = False) -> CellEncodings | np.ndarray | None:
+                      resume: bool = False, gene_list: str | os.PathLike | None = None
+                      ) -> CellEncodings | np.ndarray | None:
     """What the foundation-model side contributes for ``data``'s genes.
 
-    ``"scbert"``: cell encodings (cells x genes x dim, on disk) from ``checkpoint`` (which
-    must carry its gene list) or, without one, from a small encoder pre-trained on
+    ``"scbert"``: cell encodings (cells x genes x dim, on disk) from ``checkpoint`` (whose
+    gene order is its ``genes`` entry, or ``gene_list``: a file of one gene per line,
+    :func:`~dglgene.nn.scbert_tokens.read_gene_list`, for checkpoints such as scBERT's
+    own that carry none) or, without one, from a small encoder pre-trained on
     ``data``'s cells (``pretrain_checkpoint``/``resume``: that pre-training's, see
     :func:`~dglgene.train.pretrain.pretrain_scbert`);
     ``"precomputed:PATH"``: a genes x d array; ``"none"``: None.
@@ -49,14 +54,23 @@ def encoder_encodings(data: GRNData, encoder: str = "scbert",
     if encoder != "scbert":
         raise DglgeneInputError(f"unknown encoder {encoder!r}; use scbert, precomputed:PATH or "
                                 "none")
+    if gene_list is not None and checkpoint is None:
+        raise DglgeneInputError("a gene list names the positions of a checkpoint; give the "
+                                "checkpoint too (--checkpoint)")
     if checkpoint is not None:
         if not Path(checkpoint).is_file():
             raise DglgeneInputError(f"checkpoint {str(checkpoint)!r} does not exist")
-        genes = checkpoint_genes(checkpoint)
+        genes = read_gene_list(gene_list) if gene_list is not None \
+            else checkpoint_genes(checkpoint)
         if genes is None:
             raise DglgeneInputError(f"checkpoint {str(checkpoint)!r} has no gene list (a 'genes' "
-                                    "entry); add scBERT's gene order to it as ckpt['genes']")
+                                    "entry); give its gene order with --gene-list FILE (one "
+                                    "gene per line; scBERT's: its 16,906 gene2vec genes)")
         model = load_scbert_checkpoint(checkpoint, with_head=False)
+        if len(genes) > model.max_seq_len:
+            raise DglgeneInputError(f"the gene list names {len(genes)} genes but checkpoint "
+                                    f"{str(checkpoint)!r} has {model.max_seq_len} positions; "
+                                    "give the checkpoint's own gene list")
     else:
         model, genes = pretrain_on_cells(data, settings, device, pretrain_checkpoint, resume)
     return scbert_cell_encodings(model.to(device), data.expression, genes,

@@ -50,7 +50,7 @@ def run_grn(data_dir: str | os.PathLike, out: str | os.PathLike, split: str = "t
             checkpoint: str | os.PathLike | None = None, seed: int = 0, device: str = "cpu",
             settings: GRNSettings | None = None,
             train_checkpoint: str | os.PathLike | None = None, resume: bool = False,
-            top_k: int | None = None) -> dict:
+            top_k: int | None = None, gene_list: str | os.PathLike | None = None) -> dict:
     """Train scTransNet on a BEELINE directory; write predictions, metrics and plots.
 
     Writes ``out/predictions.csv`` (tf, target, score[, label] by gene name), and, when the
@@ -60,17 +60,18 @@ def run_grn(data_dir: str | os.PathLike, out: str | os.PathLike, split: str = "t
     of that model: every candidate pair, or each TF's ``top_k`` best). Returns the metrics
     (empty without labels).
 
-    ``checkpoint`` is the scBERT encoder's. With ``train_checkpoint``, the training state
-    is saved there after every epoch (and, when the encoder is pre-trained on the cells,
-    that pre-training's to :func:`pretrain_checkpoint_path`); ``resume=True`` continues
-    from them, to exactly the outputs of an uninterrupted run (on CPU).
+    ``checkpoint`` is the scBERT encoder's; ``gene_list`` its gene order when it carries
+    none (:func:`~dglgene.grn.encoder.encoder_encodings`). With ``train_checkpoint``, the
+    training state is saved there after every epoch (and, when the encoder is pre-trained on
+    the cells, that pre-training's to :func:`pretrain_checkpoint_path`); ``resume=True``
+    continues from them, to exactly the outputs of an uninterrupted run (on CPU).
     """
     require_at_least("top_k", top_k)  # before the training, not after it
     settings = settings or GRNSettings()
     data = read_beeline(data_dir)
     splits = make_splits(data, split, seed, split_dir)
     source = encoder_encodings(data, encoder, checkpoint, settings, device,
-                               pretrain_checkpoint_path(train_checkpoint), resume)
+                               pretrain_checkpoint_path(train_checkpoint), resume, gene_list)
     model, graph, history = train_model(data, splits, source, settings, seed, device,
                                         train_checkpoint, resume)
     test = splits["test"]

@@ -1,5 +1,9 @@
 r"""scBERT's input: expression values as tokens, and dataset genes matched to a checkpoint's.
 
+A checkpoint's gene order is stored in it by :func:`~dglgene.nn.performer.save_scbert_checkpoint`;
+scBERT's released checkpoints carry none (their order is the 16,906-gene gene2vec panel's),
+so :func:`read_gene_list` reads it from a text file beside them, one gene per line.
+
 Tokens (:func:`expression_to_tokens`): scBERT's ``preprocess.py`` runs scanpy's
 ``normalize_total(target_sum=1e4)`` and ``log1p(base=2)``; its datasets then set values above
 ``CLASS - 2 = 5`` to 5 and call ``.long()`` (truncation), and append one token 0 at the end
@@ -16,19 +20,21 @@ tensor([[0, 1, 2, 5],
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 import torch
 from torch import Tensor
 
-from dglgene.errors import DglgeneInputError
+from dglgene.errors import DglgeneFileNotFoundError, DglgeneInputError
 
 __all__ = ["SCBERT_BIN_NUM", "SCBERT_MASK_TOKEN", "GeneMatchReport", "expression_to_tokens",
-           "log2_normalise_", "match_genes"]
+           "log2_normalise_", "match_genes", "read_gene_list"]
 
 SCBERT_BIN_NUM = 5
 SCBERT_MASK_TOKEN = SCBERT_BIN_NUM + 1  # CLASS - 1 with CLASS = bin_num + 2
@@ -148,3 +154,31 @@ def match_genes(dataset_genes: Sequence[str], checkpoint_genes: Sequence[str], *
         duplicates=sorted(g for g, c in counts.items() if c > 1),
         n_covered=len(set(index[index >= 0].tolist())))
     return index, report
+
+
+def read_gene_list(path: str | os.PathLike) -> list[str]:
+    """A checkpoint's gene order from a text file: one gene name per line, position order.
+
+    Surrounding whitespace and blank lines are ignored. Refused with one line: a missing
+    or empty file, a line holding more than one field (a table or a word2vec file rather
+    than a list), a repeated gene.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DglgeneFileNotFoundError(f"gene list {str(path)!r} does not exist")
+    genes = []
+    for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+        name = line.strip()
+        if any(c in name for c in ", \t;"):
+            raise DglgeneInputError(f"gene list {str(path)!r} line {number} holds more than one "
+                                    f"field ({name[:40]!r}); give one gene name per line")
+        if name:
+            genes.append(name)
+    if not genes:
+        raise DglgeneInputError(f"gene list {str(path)!r} is empty; give one gene name per line, "
+                                "in the checkpoint's position order")
+    repeated = next((g for g, c in Counter(genes).items() if c > 1), None)
+    if repeated is not None:
+        raise DglgeneInputError(f"gene list {str(path)!r} names {repeated!r} twice; each line "
+                                "names one position of the checkpoint")
+    return genes
