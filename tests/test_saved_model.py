@@ -67,7 +67,7 @@ def rows(emb: ad.AnnData, dataset: str) -> np.ndarray:
 
 def test_muse_round_trip_gives_identical_embeddings(trained, h5ads) -> None:
     saved = torch.load(trained / "model" / "model.pt", weights_only=True)
-    assert (saved["format"], saved["version"], saved["kind"]) == ("dglgene.model", 1, "muse-gnn")
+    assert (saved["format"], saved["version"], saved["kind"]) == ("dglgene.model", 2, "muse-gnn")
     assert saved["config"]["graphs"] == {**{key: getattr(GraphRecipe(), key) for key in
                                             GRAPH_KEYS}, "n_components": 8}
     assert saved["config"]["model"]["dim"] == 8 and saved["config"]["train"]["epochs"] == EPOCHS
@@ -178,8 +178,8 @@ def test_embed_model_refuses_what_it_cannot_embed(trained, h5ads, tmp_path, caps
     (lambda f: torch.save({"weights": torch.zeros(2)}, f),
      "{f}: not a dglgene saved model; give the OUT/model directory that `dglgene embed` or "
      "`dglgene grn` wrote"),
-    (lambda f: torch.save({**torch.load(f, weights_only=True), "version": 2}, f),
-     "{f}: saved model format version 2, but this dglgene reads version 1; train it again "
+    (lambda f: torch.save({**torch.load(f, weights_only=True), "version": 3}, f),
+     "{f}: saved model format version 3, but this dglgene reads version 2; train it again "
      "with this dglgene"),
     (lambda f: f.unlink(),
      "{d}: no saved model here (no model.pt); give the OUT/model directory that `dglgene "
@@ -214,7 +214,7 @@ def test_sctransnet_round_trip_gives_identical_predictions(tmp_path) -> None:
     save_sctransnet(model, tmp_path / "model", data.expression, graph,
                     settings=dataclasses.asdict(settings), data={"name": data.name})
     saved = torch.load(tmp_path / "model" / "model.pt", weights_only=True)
-    assert (saved["format"], saved["version"], saved["kind"]) == ("dglgene.model", 1,
+    assert (saved["format"], saved["version"], saved["kind"]) == ("dglgene.model", 2,
                                                                   "sctransnet")
     again = load(tmp_path / "model")
     assert again.genes == list(data.genes) and again.settings["epochs"] == 3

@@ -380,7 +380,7 @@ def test_fit_base_reaches_the_optimum_of_the_penalised_logistic_model_and_nothin
     before = {k: v.clone() for k, v in model.state_dict().items()}
     loss = fit_base(model, tf, target, labels, weight_decay=1e-3)
     params = model.head.base_parameters()
-    objective = model.loss(LinkBatch(model.base_logits(tf, target), labels)) + \
+    objective = model.loss(LinkBatch(model.base_logits(tf, target, own=labels), labels)) + \
         1e-3 * sum((p ** 2).sum() for p in params)
     assert np.isclose(loss, float(objective - 1e-3 * sum((p ** 2).sum() for p in params)))
     grads = torch.autograd.grad(objective, params)
@@ -388,7 +388,8 @@ def test_fit_base_reaches_the_optimum_of_the_penalised_logistic_model_and_nothin
     assert model.head.tf_bias.weight[:6, 0].argsort().tolist() == list(range(6))
     assert float(model.head.pair_skip.weight[0, 0]) > 0  # positive r makes an edge likelier
     changed = {k for k, v in model.state_dict().items() if not torch.equal(v, before[k])}
-    assert changed == {"head.intercept", "head.tf_bias.weight", "head.pair_skip.weight"}
+    assert changed == {"head.intercept", "head.tf_bias.weight", "head.pair_skip.weight",
+                       "known_regulators"}  # the positives become the known edges
 
 
 def test_fit_links_epoch_zero_is_the_fitted_base_and_validation_can_keep_it():
@@ -417,3 +418,63 @@ def test_fit_links_epoch_zero_is_the_fitted_base_and_validation_can_keep_it():
     assert np.isclose(history["val_loss"].iloc[0], base_loss)
     assert history.attrs["best_epoch"] == 0 and history["val_loss"].iloc[1:].min() > base_loss
     assert np.allclose(score_pairs(trained, None, splits["val"]), p, atol=1e-6)
+
+
+# ---------------------------------------------------------------- the target-degree feature
+
+def test_target_degree_feature_counts_known_regulators_without_the_pair_itself():
+    model = ScTransNet(torch.randn(8, 20), FixedEmbedding(np.eye(8)), gnn=None)
+    model.set_known_edges(torch.tensor([0, 1, 2]), torch.tensor([5, 5, 6]))
+    tf, target = torch.tensor([0, 3, 2, 3]), torch.tensor([5, 5, 6, 7])
+    own = torch.tensor([1.0, 0.0, 1.0, 0.0])  # (0, 5) and (2, 6) are known edges themselves
+    degree = model.pair_features(tf, target, own)[:, 2]
+    assert torch.allclose(degree, torch.log1p(torch.tensor([1.0, 2.0, 0.0, 0.0])))
+    assert torch.allclose(model.pair_features(tf, target)[:, 2],
+                          torch.log1p(torch.tensor([2.0, 2.0, 1.0, 0.0])))
+    assert model.pair_features(tf, target).shape == (4, 3)
+    assert ScTransNet(torch.randn(8, 20), FixedEmbedding(np.eye(8)), gnn=None,
+                      target_degree=False).pair_features(tf, target).shape == (4, 2)
+
+
+def test_unseen_tf_ranks_targets_by_their_known_regulators_when_that_is_the_rule():
+    """Targets 10-19 are regulated by every TF, 20-39 by none: a TF held out of training
+    (TF 9) can only be ranked by what the training TFs say about its candidates."""
+    rng = np.random.default_rng(0)
+    expression = rng.normal(size=(40, 30))  # no co-expression signal at all
+    rows = [(t, g, int(g < 20)) for t in range(10) for g in range(10, 40)]
+    pairs = pd.DataFrame(rows, columns=["tf", "target", "label"])
+    train = pairs[pairs["tf"] < 7].reset_index(drop=True)
+    val = pairs[pairs["tf"].between(7, 8)].reset_index(drop=True)
+    test = pairs[pairs["tf"] == 9].reset_index(drop=True)
+    scores = {}
+    for degree in (True, False):
+        torch.manual_seed(0)
+        model = ScTransNet(torch.tensor(expression, dtype=torch.float32),
+                           FixedEmbedding(rng.normal(size=(40, 4))), gnn=None, dropout=0.0,
+                           target_degree=degree)
+        fit_links(model, train, val, epochs=3)
+        assert torch.equal(model.known_regulators[10:20], torch.full((10,), 7.0))
+        scores[degree] = auroc(test["label"], score_pairs(model, None, test))
+    assert scores[True] > 0.99 and scores[False] < 0.8
+
+
+def test_training_batches_leave_each_positive_out_of_its_own_count(monkeypatch):
+    expression, splits = _planted_links(2)
+    torch.manual_seed(0)
+    model = ScTransNet(torch.tensor(expression, dtype=torch.float32), FixedEmbedding(expression),
+                       gnn=None, dropout=0.0)
+    seen = []
+    forward = ScTransNet.forward
+
+    def spy(self, graph, tf, target, own=None):
+        if self.training:
+            seen.append((tf.clone(), target.clone(), own))
+        return forward(self, graph, tf, target, own)
+
+    monkeypatch.setattr(ScTransNet, "forward", spy)
+    fit_links(model, splits["train"], splits["val"], epochs=1, batch_size=16)
+    labels = dict(zip(zip(splits["train"]["tf"], splits["train"]["target"]),
+                      splits["train"]["label"]))
+    assert sum(len(tf) for tf, _, _ in seen) == len(splits["train"])
+    for tf, target, own in seen:
+        assert own.tolist() == [labels[int(t), int(g)] for t, g in zip(tf, target)]

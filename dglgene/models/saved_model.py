@@ -61,7 +61,7 @@ from dglgene.versioned_file import load_versioned
 __all__ = ["MODEL_FILE", "MODEL_FORMAT", "MODEL_VERSION", "load", "save_muse_gnn",
            "save_sctransnet"]
 
-MODEL_FORMAT, MODEL_VERSION = "dglgene.model", 1
+MODEL_FORMAT, MODEL_VERSION = "dglgene.model", 2
 MODEL_FILE = "model.pt"
 _RECORD_FIELDS = ("dataset", "modality", "tissue", "species")
 

@@ -11,8 +11,13 @@ as node features, and the head the directional
 :class:`~dglgene.nn.link_head.DirectionalLinkHead`. With ``coexpression=True`` the head
 also sees the pair's expression correlation :math:`\rho_{tg}` (Pearson r over cells and
 :math:`|r|`) beside the two representations: gene vectors learned from a few hundred labelled
-pairs do not recover a pairwise co-expression measure by themselves. Either part may be
-left out:
+pairs do not recover a pairwise co-expression measure by themselves. With
+``target_degree=True`` it also sees :math:`\log(1 + d_g)`, the number of the target's
+known regulators among the training positives (:meth:`ScTransNet.set_known_edges`), its
+own edge left out when a training pair is scored: a regulator never seen in training
+then still ranks its candidates by how often they are regulated (the per-TF prior's
+tie-break and the degree product's target factor) together with co-expression, where a
+per-TF bias can say nothing. Either part may be left out:
 ``gene_repr=None`` is GENELink (GNN only), ``gnn=None`` the "no GNN" ablation.
 
 Example
@@ -51,7 +56,8 @@ class ScTransNet(nn.Module):
     ``gene_repr``: a module returning genes x d (or None); ``gnn``: a registered name in
     :data:`~dglgene.nn.grn_gnn.GRN_GNNS` (``"gat"``, ``"gcn"``) or None; ``loss``: a
     registered link loss name or a :class:`~dglgene.losses.base.Loss`; ``gene_bias``: the
-    head's per-regulator biases; ``coexpression``: give the head each pair's correlation.
+    head's per-regulator biases; ``coexpression``: give the head each pair's correlation;
+    ``target_degree``: and the target's number of known regulators.
     ``options`` keeps the keyword arguments but ``expression`` and ``gene_repr`` (a saved
     model is rebuilt from them, see :mod:`dglgene.models.saved_model`).
     """
@@ -59,7 +65,7 @@ class ScTransNet(nn.Module):
     def __init__(self, expression: Tensor, gene_repr: nn.Module | None = None,
                  gnn: str | None = "gat", head_hidden: Sequence[int] = (256, 64),
                  dropout: float = 0.1, gene_bias: bool = True, coexpression: bool = True,
-                 loss: str | Loss = "link") -> None:
+                 target_degree: bool = True, loss: str | Loss = "link") -> None:
         super().__init__()
         if gene_repr is None and gnn is None:
             raise DglgeneInputError("ScTransNet needs a gene representation, a GNN or both")
@@ -71,11 +77,14 @@ class ScTransNet(nn.Module):
             (self.gnn.out_feats if self.gnn is not None else 0)
         self.head = DirectionalLinkHead(width, head_hidden, dropout=dropout,
                                         n_genes=features.shape[0] if gene_bias else None,
-                                        pair_feats=2 if coexpression else 0)
-        self.coexpression = coexpression
+                                        pair_feats=2 * coexpression + target_degree)
+        self.coexpression, self.target_degree = coexpression, target_degree
+        # the training positives' count per target (set_known_edges); saved with the model
+        self.register_buffer("known_regulators", torch.zeros(features.shape[0]))
         self.loss = LOSSES.get(loss)() if isinstance(loss, str) else loss
         self.options = {"gnn": gnn, "head_hidden": tuple(head_hidden), "dropout": dropout,
-                        "gene_bias": gene_bias, "coexpression": coexpression, "loss": loss}
+                        "gene_bias": gene_bias, "coexpression": coexpression,
+                        "target_degree": target_degree, "loss": loss}
 
     @property
     def n_genes(self) -> int:
@@ -97,13 +106,29 @@ class ScTransNet(nn.Module):
         r = (self.features[tf] * self.features[target]).mean(-1)  # features are standardised
         return torch.stack([r, r.abs()], dim=-1)
 
-    def pair_features(self, tf: Tensor, target: Tensor) -> Tensor | None:
-        """What the head sees of each pair beside the genes: the correlation, or None."""
-        return self.correlation(tf, target) if self.coexpression else None
+    def set_known_edges(self, tf: Tensor, target: Tensor) -> None:
+        """The known (training) edges whose targets' counts the head sees."""
+        del tf  # the count is per target; the TFs are named for the reader
+        self.known_regulators = torch.bincount(target, minlength=self.n_genes).to(
+            self.known_regulators)
 
-    def base_logits(self, tf: Tensor, target: Tensor) -> Tensor:
-        """The head's representation-free logits (per-TF bias and correlation terms)."""
-        return self.head.base(tf, self.pair_features(tf, target))
+    def pair_features(self, tf: Tensor, target: Tensor, own: Tensor | None = None
+                      ) -> Tensor | None:
+        """What the head sees of each pair beside the genes: the correlation and the
+        target's known-regulator count (``own``: 1 where the pair is itself a known edge,
+        left out of its count), or None."""
+        parts = [self.correlation(tf, target)] if self.coexpression else []
+        if self.target_degree:
+            count = self.known_regulators[target] - (0 if own is None else own)
+            parts.append(torch.log1p(count.clamp(min=0)).unsqueeze(-1))
+        return torch.cat(parts, dim=-1) if parts else None
 
-    def forward(self, graph: dgl.DGLGraph | None, tf: Tensor, target: Tensor) -> Tensor:
-        return self.head(self.gene_features(graph), tf, target, self.pair_features(tf, target))
+    def base_logits(self, tf: Tensor, target: Tensor, own: Tensor | None = None) -> Tensor:
+        """The head's representation-free logits (per-TF bias and pair-feature terms)."""
+        return self.head.base(tf, self.pair_features(tf, target, own))
+
+    def forward(self, graph: dgl.DGLGraph | None, tf: Tensor, target: Tensor,
+                own: Tensor | None = None) -> Tensor:
+        """Logits of the pairs ``(tf, target)``; ``own``: :meth:`pair_features`'."""
+        return self.head(self.gene_features(graph), tf, target,
+                         self.pair_features(tf, target, own))

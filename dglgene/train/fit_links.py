@@ -16,7 +16,9 @@ The GNN's graph holds the training positives, so a training positive scored over
 that contains its own edge is answered by the graph (GENELink does this: its model learns
 "adjacent means edge", which no validation or test pair is). Each mini-batch is scored
 over the training graph *without the batch's positives*, as link-prediction practice
-separates message-passing from supervision edges; evaluation uses all training edges.
+separates message-passing from supervision edges, and each training positive's target
+count of known regulators (``target_degree``) leaves out its own edge; evaluation uses
+all training edges.
 """
 
 from __future__ import annotations
@@ -84,11 +86,15 @@ def fit_base(model: ScTransNet, tf: torch.Tensor, target: torch.Tensor, labels: 
     """Fit the head's representation-free part alone (a convex logistic model, by L-BFGS).
 
     Minimises the model's loss plus ``weight_decay`` times the squared norm of those
-    parameters; returns the loss (without the penalty) at the optimum.
+    parameters; returns the loss (without the penalty) at the optimum. The positive pairs
+    become the model's known edges (:meth:`~dglgene.models.ScTransNet.set_known_edges`).
     """
+    known = labels == 1
+    model.set_known_edges(tf[known], target[known])
     params = model.head.base_parameters()
     optimizer = torch.optim.LBFGS(params, max_iter=max_iter, line_search_fn="strong_wolfe")
-    pair = model.pair_features(tf, target)  # fixed: computed once, not per L-BFGS step
+    # fixed: computed once, not per L-BFGS step; a positive's own edge leaves its count
+    pair = model.pair_features(tf, target, own=labels)
 
     def loss() -> torch.Tensor:
         return model.loss(LinkBatch(model.head.base(tf, pair), labels))
@@ -192,7 +198,8 @@ def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame, epochs:
                                     max(1, int(np.ceil(len(train) / batch_size)))):
             rows = torch.as_tensor(batch, device=dev)
             logits = model(_without(train, positive, batch, model.n_genes, dev)
-                           if graph is not None else None, tf[rows], target[rows])
+                           if graph is not None else None, tf[rows], target[rows],
+                           own=labels[rows])
             loss = model.loss(LinkBatch(logits, labels[rows]))
             optimizer.zero_grad()
             loss.backward()
