@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from dglgene import __version__
 from dglgene.atomic import check_writable
-from dglgene.errors import DglgeneInputError
+from dglgene.errors import DglgeneInputError, require_at_least
 
 #: dglgene.grn.splits.SPLIT_KINDS, without importing pandas for every command (a test keeps
 #: the two equal)
@@ -134,6 +134,7 @@ def _bench_embed(args: argparse.Namespace) -> int:
     from dglgene.eval.planted_modules import planted_module_scores
     from dglgene.eval.tables import format_comparison
 
+    require_at_least("--epochs", args.epochs)  # before the collection is built
     evaluate = None
     if args.data == "simulated":
         sim = simulate_collection(seed=0)
@@ -165,6 +166,7 @@ def _bench_embed(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from dglgene.demo import run_demo, run_grn_demo
 
+    require_at_least("--epochs", args.epochs)  # before the demo's first half has run
     run_demo(args.out, seed=args.seed, **_given(args, "epochs"))
     run_grn_demo(args.out, seed=args.seed)
     return 0
@@ -205,8 +207,8 @@ def _bench_grn(args: argparse.Namespace) -> int:
     from dglgene.grn.report import format_grn_table
     from dglgene.grn.settings import GRNSettings
 
-    datasets = benchmark_datasets(args.data)
-    per_seed = compare_grn(datasets, settings=GRNSettings(**_given(args, "epochs")),
+    settings = GRNSettings(**_given(args, "epochs"))  # checked before the data are loaded
+    per_seed = compare_grn(benchmark_datasets(args.data), settings=settings,
                            **_given(args, "seeds", "splits"))
     _write_per_seed(per_seed, args.csv)
     seeds = list(per_seed["seed"].unique())

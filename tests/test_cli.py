@@ -36,3 +36,16 @@ def test_info_reports_the_native_backend() -> None:
 def test_unknown_command_fails_with_usage() -> None:
     result = run(sys.executable, "-m", "dglgene", "no-such-command")
     assert result.returncode != 0 and "invalid choice" in result.stderr
+
+
+def test_benchmark_and_demo_refuse_zero_epochs_before_any_work(tmp_path) -> None:
+    """One line and exit 2 within the test's 120 s: a check after the work would first
+    build the demo collection or pre-train an encoder (minutes)."""
+    for command in (["bench-embed", "--data", "real"], ["bench-grn", "--data", "mdc"],
+                    ["demo", "--out", str(tmp_path / "demo")]):
+        result = run(sys.executable, "-m", "dglgene", *command, "--epochs", "0")
+        assert result.returncode == 2, (command, result.stderr)
+        assert result.stderr.strip().splitlines() == [
+            "dglgene: error: " + ("epochs" if command[0] == "bench-grn" else "--epochs")
+            + " must be at least 1, got 0"], command
+    assert not (tmp_path / "demo").exists()
