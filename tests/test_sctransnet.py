@@ -478,3 +478,15 @@ def test_training_batches_leave_each_positive_out_of_its_own_count(monkeypatch):
     assert sum(len(tf) for tf, _, _ in seen) == len(splits["train"])
     for tf, target, own in seen:
         assert own.tolist() == [labels[int(t), int(g)] for t, g in zip(tf, target)]
+
+
+def test_grn_settings_choose_the_target_degree_feature():
+    from dglgene.datasets import simulate_sergio_grn
+    from dglgene.grn import GRNSettings, train_model, transductive_split
+
+    data = simulate_sergio_grn(n_tfs=4, n_targets=20, n_cells=40, seed=0)
+    splits = transductive_split(data, seed=0)
+    assert GRNSettings().target_degree  # ScTransNet's default
+    for flag in (True, False):
+        model, _, _ = train_model(data, splits, None, GRNSettings(epochs=1, target_degree=flag))
+        assert model.target_degree is flag and model.head.pair_skip.in_features == 2 + flag

@@ -78,7 +78,8 @@ def train_model(data: GRNData, splits: Mapping[str, pd.DataFrame], source: Encod
     torch.manual_seed(seed)  # the model's initial weights
     expression = torch.as_tensor(data.expression.to_numpy(np.float32))
     model = ScTransNet(expression, gene_representation(source, settings), gnn=settings.gnn,
-                       head_hidden=settings.head_hidden, dropout=settings.dropout)
+                       head_hidden=settings.head_hidden, dropout=settings.dropout,
+                       target_degree=settings.target_degree)
     history = fit_links(model, splits["train"], splits["val"], epochs=settings.epochs,
                         lr=settings.lr, weight_decay=settings.weight_decay,
                         batch_size=settings.batch_size,

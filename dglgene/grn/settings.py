@@ -48,6 +48,7 @@ class GRNSettings:
     lr: float = _default(fit_links, "lr")
     weight_decay: float = _default(fit_links, "weight_decay")
     dropout: float = _default(ScTransNet, "dropout")
+    target_degree: bool = _default(ScTransNet, "target_degree")
     head_hidden: tuple[int, ...] = _default(ScTransNet, "head_hidden")
     batch_size: int = _default(fit_links, "batch_size")
     max_cells: int | None = _default(scbert_cell_encodings, "max_cells")

@@ -1,0 +1,62 @@
+"""scTransNet variants on the built-in GRN benchmarks: validation and test AUROC per seed.
+
+    python bench/grn_variants.py --data sergio mdc --splits held-out-tf transductive
+
+Each variant is a change to :class:`~dglgene.grn.GRNSettings` (today: with and without the
+target-degree feature). The encoder is pre-trained once per dataset, as in ``bench-grn``;
+every variant sees the same splits and seeds. Prints one JSON line per (dataset, split,
+seed): the floors' test AUROC and each variant's validation and test AUROC, its training
+seconds and best epoch. Choose on the validation columns (held-out TFs validate on TFs
+disjoint from training and test); the test columns are the evaluation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import replace
+
+from dglgene.eval.grn_metrics import auroc
+from dglgene.eval.tables import SEEDS
+from dglgene.grn import SPLIT_KINDS, GRNSettings, baseline_scores, benchmark_datasets, make_splits
+from dglgene.grn.encoder import encoder_encodings
+from dglgene.grn.methods import train_model
+from dglgene.train.fit_links import score_pairs
+
+#: variant name -> GRNSettings changes
+VARIANTS = {"no degree": {"target_degree": False}, "target degree": {"target_degree": True}}
+FLOORS = ("per-TF prior", "degree product", "Pearson |r|")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", nargs="+", default=["sergio", "mdc"])
+    parser.add_argument("--splits", nargs="+", default=["held-out-tf", "transductive"],
+                        choices=SPLIT_KINDS)
+    parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
+    args = parser.parse_args()
+    settings = GRNSettings()
+    for name, data in benchmark_datasets(args.data).items():
+        source = encoder_encodings(data, "scbert", None, settings)
+        for split in args.splits:
+            for seed in args.seeds:
+                parts = make_splits(data, split, seed)
+                test = parts["test"]["label"]
+                row = {k: auroc(test, v)
+                       for k, v in baseline_scores(data, parts, seed, FLOORS).items()}
+                for variant, changes in VARIANTS.items():
+                    start = time.perf_counter()
+                    model, graph, history = train_model(data, parts, source,
+                                                        replace(settings, **changes), seed)
+                    row[f"{variant} val"] = auroc(parts["val"]["label"],
+                                                  score_pairs(model, graph, parts["val"]))
+                    row[f"{variant} test"] = auroc(test, score_pairs(model, graph, parts["test"]))
+                    row[f"{variant} seconds"] = time.perf_counter() - start
+                    row[f"{variant} best epoch"] = int(history.attrs["best_epoch"])
+                print(json.dumps({"data": name, "split": split, "seed": seed,
+                                  **{k: round(v, 3) for k, v in row.items()}}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
