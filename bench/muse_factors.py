@@ -10,7 +10,8 @@ training time and the last epoch's mean loss components; ``--out FILE`` appends 
 Several budgets (``--epochs 30 100 300 1000``) train one run and score it at each: the run
 resumes from its checkpoint, which continues it exactly (rates and random states included),
 so each line equals an uninterrupted run of that many epochs. ``--go`` adds the median
-GO-term prediction AUROCs (evaluation only: never used to choose a setting).
+GO-term prediction AUROCs (evaluation only: never used to choose a setting); ``--figures
+DIR`` writes the UMAP and the enrichment of each budget's embedding.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dglgene.config import TRAIN_DEFAULTS
 from dglgene.data import build_collection
 from dglgene.datasets import simulate_collection
 from dglgene.demo import demo_collection
-from dglgene.embed import collection_metrics
+from dglgene.embed import collection_metrics, write_embedding_outputs
 from dglgene.eval import (
     coexpression_degree,
     planted_module_scores,
@@ -57,6 +58,9 @@ def main() -> None:
                         help="joint gene core (real)")
     parser.add_argument("--go", action="store_true", help="add GO-prediction medians")
     parser.add_argument("--out", help="append the JSON lines to this file")
+    parser.add_argument("--figures", metavar="DIR",
+                        help="write each budget's embedding outputs (umap.png, enrichment, "
+                             "gene_embeddings.h5ad) to DIR/epochs_N, as `dglgene embed` does")
     args = parser.parse_args()
 
     modules = None
@@ -84,6 +88,9 @@ def report(args: argparse.Namespace, epochs: int, model: MuSeGNN, collection,
            modules, history, seconds: float) -> None:
     """Print (and with ``--out`` append) the JSON line of one budget."""
     emb = model.embed(collection)
+    if args.figures:
+        write_embedding_outputs(Path(args.figures) / f"epochs_{epochs}", emb.copy(), history,
+                                args.seed)
     result = {**vars(args), "epochs": epochs, **collection_metrics(emb, collection, args.seed),
               "train_seconds": round(seconds, 1)}
     if modules is not None:
