@@ -1,9 +1,8 @@
 """The foundation-model side of a GRN run: what a frozen single-cell encoder gives each gene.
 
 A checkpoint (scBERT's format, with its gene list stored in it or given as a file), a small
-encoder pre-trained on the
-data's own cells (seed 0, self-supervised: no labels involved), precomputed gene
-embeddings of any other model, or nothing.
+encoder pre-trained on the data's own cells (seed 0, self-supervised: no labels involved),
+precomputed gene embeddings of any other model, or nothing.
 """
 
 from __future__ import annotations

@@ -210,20 +210,19 @@ def degree_aware_split(data: GRNData, seed: int = 0,
         parts = _cut(rng.permutation(pos), split_counts(len(pos), ratios, rng))
         for name, p in zip(SPLITS, parts):
             rows[name].append((tf, p, 1))
+    positives = {name: _frame(rows[name]) for name in SPLITS}
     tf_rows, target_rows = data.edge_index()
     used = set((tf_rows * data.n_genes + target_rows).tolist())  # known edges, then each split
-    for name in SPLITS:
-        positives = _frame(rows[name])
-        used |= set((positives["tf"] * data.n_genes + positives["target"]).tolist())
+    for part in positives.values():
+        used |= set((part["tf"] * data.n_genes + part["target"]).tolist())
     frames = {}
     for name in SPLITS[::-1]:  # the test split first: it gets the exact pairings
-        positives = _frame(rows[name])
         neg_tf, neg_target = degree_matched_negatives(
-            positives["tf"].to_numpy(), positives["target"].to_numpy(), data.n_genes, used, rng,
-            fallback_targets=target_rows)
+            positives[name]["tf"].to_numpy(), positives[name]["target"].to_numpy(),
+            data.n_genes, used, rng, fallback_targets=target_rows)
         used |= set((neg_tf * data.n_genes + neg_target).tolist())
         negatives = pd.DataFrame({"tf": neg_tf, "target": neg_target, "label": 0})
-        frames[name] = pd.concat([positives, negatives]).sort_values(
+        frames[name] = pd.concat([positives[name], negatives]).sort_values(
             ["tf", "target"], kind="stable").reset_index(drop=True)
     return {name: frames[name] for name in SPLITS}
 

@@ -78,12 +78,17 @@ def _check_train(train: pd.DataFrame) -> None:
         raise ValueError("train is empty")
 
 
+def _training_degree(train: pd.DataFrame, column: str) -> pd.Series:
+    """Training positives per TF (``column="tf"``) or per target (``"target"``)."""
+    return train.loc[train["label"] == 1, column].value_counts()
+
+
 def per_tf_prior(train: pd.DataFrame, test: pd.DataFrame) -> np.ndarray:
     """Score ``test`` pairs by their TF's training positive rate, ties by target in-degree."""
     _check_train(train)
     tf_rate = train.groupby("tf")["label"].mean()
     overall = float(train["label"].mean())
-    indeg = train.loc[train["label"] == 1, "target"].value_counts()
+    indeg = _training_degree(train, "target")
     test_tf, test_target = _pairs(test)
     rate = pd.Series(test_tf).map(tf_rate).fillna(overall).to_numpy(np.float64)
     deg = pd.Series(test_target).map(indeg).fillna(0).to_numpy(np.float64)
@@ -96,11 +101,9 @@ def per_tf_prior(train: pd.DataFrame, test: pd.DataFrame) -> np.ndarray:
 def degree_product(train: pd.DataFrame, test: pd.DataFrame) -> np.ndarray:
     """Score ``test`` pairs by (TF out-degree + 1) x (target in-degree + 1) in training."""
     _check_train(train)
-    positives = train.loc[train["label"] == 1]
-    test_tf, test_target = _pairs(test)
-    out = pd.Series(test_tf).map(positives["tf"].value_counts()).fillna(0).to_numpy(np.float64)
-    into = pd.Series(test_target).map(positives["target"].value_counts()).fillna(0)
-    return (out + 1) * (into.to_numpy(np.float64) + 1)
+    out, into = (pd.Series(rows).map(_training_degree(train, column)).fillna(0)
+                 .to_numpy(np.float64) for rows, column in zip(_pairs(test), ("tf", "target")))
+    return (out + 1) * (into + 1)
 
 
 def pearson_scores(expression, pairs) -> np.ndarray:

@@ -13,7 +13,7 @@ also sees the pair's expression correlation :math:`\rho_{tg}` (Pearson r over ce
 :math:`|r|`) beside the two representations: gene vectors learned from a few hundred labelled
 pairs do not recover a pairwise co-expression measure by themselves. With
 ``target_degree=True`` it also sees :math:`\log(1 + d_g)`, the number of the target's
-known regulators among the training positives (:meth:`ScTransNet.set_known_edges`), its
+known regulators among the training positives (:meth:`ScTransNet.set_known_targets`), its
 own edge left out when a training pair is scored: a regulator never seen in training
 then still ranks its candidates by how often they are regulated (the per-TF prior's
 tie-break and the degree product's target factor) together with co-expression, where a
@@ -79,7 +79,7 @@ class ScTransNet(nn.Module):
                                         n_genes=features.shape[0] if gene_bias else None,
                                         pair_feats=2 * coexpression + target_degree)
         self.coexpression, self.target_degree = coexpression, target_degree
-        # the training positives' count per target (set_known_edges); saved with the model
+        # the training positives' count per target (set_known_targets); saved with the model
         self.register_buffer("known_regulators", torch.zeros(features.shape[0]))
         self.loss = LOSSES.get(loss)() if isinstance(loss, str) else loss
         self.options = {"gnn": gnn, "head_hidden": tuple(head_hidden), "dropout": dropout,
@@ -106,9 +106,9 @@ class ScTransNet(nn.Module):
         r = (self.features[tf] * self.features[target]).mean(-1)  # features are standardised
         return torch.stack([r, r.abs()], dim=-1)
 
-    def set_known_edges(self, tf: Tensor, target: Tensor) -> None:
-        """The known (training) edges whose targets' counts the head sees."""
-        del tf  # the count is per target; the TFs are named for the reader
+    def set_known_targets(self, target: Tensor) -> None:
+        """The targets of the known (training) edges, one entry per edge: their counts are
+        what the head sees."""
         self.known_regulators = torch.bincount(target, minlength=self.n_genes).to(
             self.known_regulators)
 

@@ -87,10 +87,9 @@ def fit_base(model: ScTransNet, tf: torch.Tensor, target: torch.Tensor, labels: 
 
     Minimises the model's loss plus ``weight_decay`` times the squared norm of those
     parameters; returns the loss (without the penalty) at the optimum. The positive pairs
-    become the model's known edges (:meth:`~dglgene.models.ScTransNet.set_known_edges`).
+    become the model's known edges (:meth:`~dglgene.models.ScTransNet.set_known_targets`).
     """
-    known = labels == 1
-    model.set_known_edges(tf[known], target[known])
+    model.set_known_targets(target[labels == 1])
     params = model.head.base_parameters()
     optimizer = torch.optim.LBFGS(params, max_iter=max_iter, line_search_fn="strong_wolfe")
     # fixed: computed once, not per L-BFGS step; a positive's own edge leaves its count
@@ -197,10 +196,11 @@ def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame, epochs:
         for batch in np.array_split(rng.permutation(len(train)),
                                     max(1, int(np.ceil(len(train) / batch_size)))):
             rows = torch.as_tensor(batch, device=dev)
+            batch_labels = labels[rows]
             logits = model(_without(train, positive, batch, model.n_genes, dev)
                            if graph is not None else None, tf[rows], target[rows],
-                           own=labels[rows])
-            loss = model.loss(LinkBatch(logits, labels[rows]))
+                           own=batch_labels)
+            loss = model.loss(LinkBatch(logits, batch_labels))
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
