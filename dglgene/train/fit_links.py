@@ -73,12 +73,19 @@ def score_pairs(model: ScTransNet, graph: dgl.DGLGraph | None, pairs: pd.DataFra
     return torch.sigmoid(logits).cpu().numpy().astype(np.float64)
 
 
-def _without(train: pd.DataFrame, positive: np.ndarray, batch: np.ndarray, n_genes: int,
-             device: torch.device) -> dgl.DGLGraph:
-    """The training graph minus the positives being scored: a pair never sees its own edge."""
-    keep = positive.copy()
-    keep[batch] = False
-    return training_graph(n_genes, train[keep]).to(device)
+class _GraphWithout:
+    """The training graph minus the positives being scored, so a pair never sees its own
+    edge; built from the pairs' index tensors (not the data frame) for every batch."""
+
+    def __init__(self, train: pd.DataFrame, n_genes: int, device: torch.device) -> None:
+        self.tf, self.target = _tensors(train, torch.device("cpu"))
+        self.positive = torch.as_tensor(train["label"].to_numpy() == 1)
+        self.n_genes, self.device = n_genes, device
+
+    def __call__(self, batch: np.ndarray) -> dgl.DGLGraph:
+        keep = self.positive.clone()
+        keep[torch.as_tensor(batch)] = False
+        return known_grn_graph(self.n_genes, self.tf[keep], self.target[keep]).to(self.device)
 
 
 def fit_base(model: ScTransNet, tf: torch.Tensor, target: torch.Tensor, labels: torch.Tensor,
@@ -140,7 +147,7 @@ def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame, epochs:
     dev = torch.device(device)
     model.to(dev)
     graph = training_graph(model.n_genes, train).to(dev) if model.gnn is not None else None
-    positive = train["label"].to_numpy() == 1
+    without = _GraphWithout(train, model.n_genes, dev) if graph is not None else None
     tf, target = _tensors(train, dev)
     labels = torch.as_tensor(train["label"].to_numpy(np.float32), device=dev)
     check = val if len(val) else train
@@ -197,9 +204,8 @@ def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame, epochs:
                                     max(1, int(np.ceil(len(train) / batch_size)))):
             rows = torch.as_tensor(batch, device=dev)
             batch_labels = labels[rows]
-            logits = model(_without(train, positive, batch, model.n_genes, dev)
-                           if graph is not None else None, tf[rows], target[rows],
-                           own=batch_labels)
+            logits = model(without(batch) if without is not None else None, tf[rows],
+                           target[rows], own=batch_labels)
             loss = model.loss(LinkBatch(logits, batch_labels))
             optimizer.zero_grad()
             loss.backward()
