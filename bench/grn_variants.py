@@ -2,12 +2,14 @@
 
     python bench/grn_variants.py --data sergio mdc --splits held-out-tf transductive
 
-Each variant is a change to :class:`~dglgene.grn.GRNSettings` (today: with and without the
-target-degree feature). The encoder is pre-trained once per dataset, as in ``bench-grn``;
-every variant sees the same splits and seeds. Prints one JSON line per (dataset, split,
-seed): the floors' test AUROC and each variant's validation and test AUROC, its training
-seconds and best epoch. Choose on the validation columns (held-out TFs validate on TFs
-disjoint from training and test); the test columns are the evaluation.
+Each variant is a change to :class:`~dglgene.grn.GRNSettings` (the target-degree feature
+on or off; the head's TF dropout, which predicts an unseen TF's bias from its
+representation); ``--variants`` picks some. The encoder is pre-trained once per dataset,
+as in ``bench-grn``; every variant sees the same splits and seeds. Prints one JSON line
+per (dataset, split, seed): the floors' test AUROC and each variant's validation and test
+AUROC, its training seconds and best epoch. Choose on the validation columns (held-out
+TFs validate on TFs disjoint from training and test); the test columns are the
+evaluation.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from dglgene.grn.methods import train_model
 from dglgene.train.fit_links import score_pairs
 
 #: variant name -> GRNSettings changes
-VARIANTS = {"no degree": {"target_degree": False}, "target degree": {"target_degree": True}}
+VARIANTS = {"no degree": {"target_degree": False}, "target degree": {"target_degree": True},
+            "tf dropout 0.25": {"tf_dropout": 0.25}, "tf dropout 0.5": {"tf_dropout": 0.5}}
 FLOORS = ("per-TF prior", "degree product", "Pearson |r|")
 
 
@@ -35,6 +38,7 @@ def main() -> None:
     parser.add_argument("--splits", nargs="+", default=["held-out-tf", "transductive"],
                         choices=SPLIT_KINDS)
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
     args = parser.parse_args()
     settings = GRNSettings()
     for name, data in benchmark_datasets(args.data).items():
@@ -45,7 +49,8 @@ def main() -> None:
                 test = parts["test"]["label"]
                 row = {k: auroc(test, v)
                        for k, v in baseline_scores(data, parts, seed, FLOORS).items()}
-                for variant, changes in VARIANTS.items():
+                for variant in args.variants:
+                    changes = VARIANTS[variant]
                     start = time.perf_counter()
                     model, graph, history = train_model(data, parts, source,
                                                         replace(settings, **changes), seed)

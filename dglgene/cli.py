@@ -181,7 +181,7 @@ def _grn(args: argparse.Namespace) -> int:
     if args.resume and args.train_checkpoint is None:
         raise DglgeneInputError("--resume needs --train-checkpoint FILE (the checkpoint to "
                                 "continue from)")
-    options = _given(args, "epochs", "gnn", "pooling")
+    options = _given(args, "epochs", "batch_size", "gnn", "pooling")
     if options.get("gnn") == "none":
         options["gnn"] = None
     settings = GRNSettings(**options)
@@ -343,6 +343,9 @@ def build_parser() -> argparse.ArgumentParser:
     grn.add_argument("--gnn", choices=["gat", "gcn", "none"], help="the graph view (none: without)")
     grn.add_argument("--pooling", choices=["attentive", "mean"], help="pooling over cells")
     grn.add_argument("--epochs", type=int, help="most epochs (early stopping)")
+    grn.add_argument("--batch-size", type=int,
+                     help="training pairs per step (larger: fewer steps per epoch on large "
+                          "networks)")
     grn.add_argument("--seed", type=int, default=0)
     grn.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     grn.add_argument("--train-checkpoint", metavar="FILE",

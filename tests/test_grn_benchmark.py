@@ -9,13 +9,18 @@ README table gives the spread. Everything runs on CPU in about a minute.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pytest
 
 from dglgene.eval.grn_metrics import auroc
 from dglgene.grn import (
+    BENCHMARK_SETTINGS,
     GRNSettings,
     baseline_scores,
     benchmark_datasets,
+    compare_grn,
     encoder_encodings,
     make_splits,
     train_scores,
@@ -41,3 +46,23 @@ def test_sctransnet_beats_pearson_and_the_per_tf_prior_on_sergio():
 def test_unknown_early_stopping_criterion_is_a_one_line_error():
     with pytest.raises(ValueError, match="unknown select_by 'f1'; choose one of loss, auroc"):
         GRNSettings(select_by="f1")
+
+
+def test_a_benchmark_trains_with_its_own_settings_and_the_others_with_the_given(monkeypatch):
+    """CollecTRI's larger batches reach its runs only; the given settings the rest."""
+    import dglgene.grn.benchmarks as benchmarks
+
+    seen = []
+
+    def spy(data, splits, source, settings, seed, device):
+        seen.append(settings)
+        return np.zeros(len(splits["test"])), None
+
+    monkeypatch.setattr(benchmarks, "train_scores", spy)
+    data = benchmark_datasets(["sergio"])["sergio"]
+    given = GRNSettings(epochs=3)
+    compare_grn({"collectri": data, "sergio": data}, splits=["transductive"], seeds=[0],
+                settings=given, methods=["GENELink (no transformer)"],
+                baselines=("per-TF prior",))
+    assert seen == [replace(given, **BENCHMARK_SETTINGS["collectri"]), given]
+    assert seen[0].batch_size == 4096 != given.batch_size

@@ -198,9 +198,10 @@ def test_bad_encoder_and_checkpoint(data_dir, tmp_path) -> None:
     assert not (tmp_path / "o").exists()
 
 
-def test_top_k_below_one_is_refused_before_any_work(data_dir, tmp_path) -> None:
-    one_line_error(grn(data_dir, "--out", tmp_path / "o", "--encoder", "none", "--top-k", "0"),
-                   "top_k must be at least 1, got 0")
+@pytest.mark.parametrize("flag, name", [("--top-k", "top_k"), ("--batch-size", "batch_size")])
+def test_counts_below_one_are_refused_before_any_work(data_dir, tmp_path, flag, name) -> None:
+    one_line_error(grn(data_dir, "--out", tmp_path / "o", "--encoder", "none", flag, "0"),
+                   f"{name} must be at least 1, got 0")
     assert not (tmp_path / "o").exists()
 
 

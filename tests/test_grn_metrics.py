@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.ensemble import RandomForestRegressor
 
 from dglgene.data.grn_splits import held_out_tf_split, transductive_split
 from dglgene.datasets.beeline import load_beeline_mdc
@@ -162,6 +163,23 @@ def test_genie3_recovers_planted_regulation():
     by_name = genie3_scores(frame, [f"g{i}" for i in tfs], pairs, seed=0, n_trees=30,
                             n_jobs=1, method="et")
     assert auroc(labels, by_name) > 0.9
+
+
+def test_genie3_memo_fits_each_target_once_per_seed_and_changes_no_score(monkeypatch):
+    x, tfs, pairs, _ = planted()
+    plain = genie3_scores(x, tfs, pairs, seed=0, n_trees=10, n_jobs=1)
+    fits = []
+    fit = RandomForestRegressor.fit
+    monkeypatch.setattr(RandomForestRegressor, "fit",
+                        lambda self, *a, **k: fits.append(1) or fit(self, *a, **k))
+    memo: dict = {}
+    half = genie3_scores(x, tfs, pairs.iloc[::2], seed=0, n_trees=10, n_jobs=1, forests=memo)
+    whole = genie3_scores(x, tfs, pairs, seed=0, n_trees=10, n_jobs=1, forests=memo)
+    np.testing.assert_array_equal(whole, plain)
+    np.testing.assert_array_equal(half, plain[::2])
+    assert len(fits) == pairs.target.nunique()  # the second call fitted nothing
+    other = genie3_scores(x, tfs, pairs, seed=1, n_trees=10, n_jobs=1, forests=memo)
+    assert len(fits) == 2 * pairs.target.nunique() and not np.array_equal(other, plain)
 
 
 def test_genie3_only_fits_requested_targets_and_handles_constant_genes():

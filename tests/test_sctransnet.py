@@ -424,7 +424,8 @@ def test_fit_links_epoch_zero_is_the_fitted_base_and_validation_can_keep_it():
 
 def test_target_degree_feature_counts_known_regulators_without_the_pair_itself():
     model = ScTransNet(torch.randn(8, 20), FixedEmbedding(np.eye(8)), gnn=None)
-    model.set_known_targets(torch.tensor([5, 5, 6]))  # known edges 0->5, 1->5, 2->6
+    # known edges 0->5, 1->5, 2->6
+    model.set_training_pairs(torch.tensor([0, 1, 2]), torch.tensor([5, 5, 6]), torch.ones(3))
     tf, target = torch.tensor([0, 3, 2, 3]), torch.tensor([5, 5, 6, 7])
     own = torch.tensor([1.0, 0.0, 1.0, 0.0])  # (0, 5) and (2, 6) are known edges themselves
     degree = model.pair_features(tf, target, own)[:, 2]

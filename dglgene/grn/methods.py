@@ -79,7 +79,7 @@ def train_model(data: GRNData, splits: Mapping[str, pd.DataFrame], source: Encod
     expression = torch.as_tensor(data.expression.to_numpy(np.float32))
     model = ScTransNet(expression, gene_representation(source, settings), gnn=settings.gnn,
                        head_hidden=settings.head_hidden, dropout=settings.dropout,
-                       target_degree=settings.target_degree)
+                       target_degree=settings.target_degree, tf_dropout=settings.tf_dropout)
     history = fit_links(model, splits["train"], splits["val"], epochs=settings.epochs,
                         lr=settings.lr, weight_decay=settings.weight_decay,
                         batch_size=settings.batch_size,
@@ -91,14 +91,17 @@ def train_model(data: GRNData, splits: Mapping[str, pd.DataFrame], source: Encod
 
 
 def baseline_scores(data: GRNData, splits: Mapping[str, pd.DataFrame], seed: int = 0,
-                    names: Sequence[str] = BASELINES) -> dict[str, np.ndarray]:
-    """Scores of the baselines on the test split (same split, same seed)."""
+                    names: Sequence[str] = BASELINES, forests: dict | None = None
+                    ) -> dict[str, np.ndarray]:
+    """Scores of the baselines on the test split (same split, same seed); ``forests``:
+    GENIE3's memo (:func:`~dglgene.models.grn_baselines.genie3_scores`) for ``data``."""
     test = splits["test"]
     makers = {
         "per-TF prior": lambda: per_tf_prior(splits["train"], test),
         "degree product": lambda: degree_product(splits["train"], test),
         "Pearson |r|": lambda: pearson_scores(data.expression, test),
-        "GENIE3": lambda: genie3_scores(data.expression, data.tfs, test, seed=seed),
+        "GENIE3": lambda: genie3_scores(data.expression, data.tfs, test, seed=seed,
+                                        forests=forests),
     }
     return {name: makers[name]() for name in names}
 

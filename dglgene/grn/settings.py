@@ -49,6 +49,7 @@ class GRNSettings:
     weight_decay: float = _default(fit_links, "weight_decay")
     dropout: float = _default(ScTransNet, "dropout")
     target_degree: bool = _default(ScTransNet, "target_degree")
+    tf_dropout: float = _default(ScTransNet, "tf_dropout")
     head_hidden: tuple[int, ...] = _default(ScTransNet, "head_hidden")
     batch_size: int = _default(fit_links, "batch_size")
     max_cells: int | None = _default(scbert_cell_encodings, "max_cells")
@@ -61,6 +62,7 @@ class GRNSettings:
     def __post_init__(self) -> None:
         # fit_links would refuse it too, but only after the encoder's work
         require_at_least("epochs", self.epochs)
+        require_at_least("batch_size", self.batch_size)
         if self.select_by not in VAL_METRICS:
             raise DglgeneInputError(f"unknown select_by {self.select_by!r}; choose one of "
                                     f"{', '.join(VAL_METRICS)}")

@@ -127,13 +127,16 @@ def pearson_scores(expression, pairs) -> np.ndarray:
 
 
 def genie3_scores(expression, tfs: Sequence[int] | Sequence[str], pairs, seed: int = 0,
-                  n_trees: int = 100, method: str = "rf", n_jobs: int = 2) -> np.ndarray:
+                  n_trees: int = 100, method: str = "rf", n_jobs: int = 2,
+                  forests: dict | None = None) -> np.ndarray:
     """GENIE3 importances for ``pairs`` (see the module docstring).
 
     ``tfs``: the candidate regulators, as row indices or (with a DataFrame expression)
     gene names; the TFs of ``pairs`` are added. Only targets that occur in ``pairs`` are
     fitted, one forest each (``method`` ``"rf"``: random forest as GENIE3's default,
-    ``"et"``: extra trees, faster).
+    ``"et"``: extra trees, faster). ``forests``: a memo of the targets' importances,
+    shared by calls on the same expression, so that a target is fitted once per seed
+    however many splits score it (``bench-grn``).
     """
     x = _matrix(expression)
     tf, target = _pairs(pairs)
@@ -160,11 +163,16 @@ def genie3_scores(expression, tfs: Sequence[int] | Sequence[str], pairs, seed: i
         sd = y.std()
         if sd == 0 or len(inputs) == 0:  # nothing to explain: every regulator scores 0
             continue
-        model = forest(n_estimators=n_trees, max_features="sqrt", random_state=seed,
-                       n_jobs=n_jobs)
-        model.fit(x[inputs].T, y / sd)
-        importance = np.mean([t.tree_.compute_feature_importances(normalize=False)
-                              for t in model.estimators_], axis=0)
+        key = (g, seed, n_trees, method, inputs.tobytes())
+        if forests is None or key not in forests:
+            model = forest(n_estimators=n_trees, max_features="sqrt", random_state=seed,
+                           n_jobs=n_jobs)
+            model.fit(x[inputs].T, y / sd)
+            importance = np.mean([t.tree_.compute_feature_importances(normalize=False)
+                                  for t in model.estimators_], axis=0)
+            if forests is not None:
+                forests[key] = importance
+        importance = importance if forests is None else forests[key]
         where = {r: i for i, r in enumerate(inputs.tolist())}
         scores[rows] = [importance[where[t]] if t in where else 0.0 for t in tf[rows].tolist()]
     return scores

@@ -13,7 +13,7 @@ also sees the pair's expression correlation :math:`\rho_{tg}` (Pearson r over ce
 :math:`|r|`) beside the two representations: gene vectors learned from a few hundred labelled
 pairs do not recover a pairwise co-expression measure by themselves. With
 ``target_degree=True`` it also sees :math:`\log(1 + d_g)`, the number of the target's
-known regulators among the training positives (:meth:`ScTransNet.set_known_targets`), its
+known regulators among the training positives (:meth:`ScTransNet.set_training_pairs`), its
 own edge left out when a training pair is scored: a regulator never seen in training
 then still ranks its candidates by how often they are regulated (the per-TF prior's
 tie-break and the degree product's target factor) together with co-expression, where a
@@ -57,7 +57,8 @@ class ScTransNet(nn.Module):
     :data:`~dglgene.nn.grn_gnn.GRN_GNNS` (``"gat"``, ``"gcn"``) or None; ``loss``: a
     registered link loss name or a :class:`~dglgene.losses.base.Loss`; ``gene_bias``: the
     head's per-regulator biases; ``coexpression``: give the head each pair's correlation;
-    ``target_degree``: and the target's number of known regulators.
+    ``target_degree``: and the target's number of known regulators; ``tf_dropout``: the
+    head's (an unseen TF's bias predicted from its representation).
     ``options`` keeps the keyword arguments but ``expression`` and ``gene_repr`` (a saved
     model is rebuilt from them, see :mod:`dglgene.models.saved_model`).
     """
@@ -65,7 +66,8 @@ class ScTransNet(nn.Module):
     def __init__(self, expression: Tensor, gene_repr: nn.Module | None = None,
                  gnn: str | None = "gat", head_hidden: Sequence[int] = (256, 64),
                  dropout: float = 0.1, gene_bias: bool = True, coexpression: bool = True,
-                 target_degree: bool = True, loss: str | Loss = "link") -> None:
+                 target_degree: bool = True, tf_dropout: float = 0.0,
+                 loss: str | Loss = "link") -> None:
         super().__init__()
         if gene_repr is None and gnn is None:
             raise DglgeneInputError("ScTransNet needs a gene representation, a GNN or both")
@@ -77,14 +79,16 @@ class ScTransNet(nn.Module):
             (self.gnn.out_feats if self.gnn is not None else 0)
         self.head = DirectionalLinkHead(width, head_hidden, dropout=dropout,
                                         n_genes=features.shape[0] if gene_bias else None,
-                                        pair_feats=2 * coexpression + target_degree)
+                                        pair_feats=2 * coexpression + target_degree,
+                                        tf_dropout=tf_dropout)
         self.coexpression, self.target_degree = coexpression, target_degree
         # the training positives' count per target (set_known_targets); saved with the model
         self.register_buffer("known_regulators", torch.zeros(features.shape[0]))
         self.loss = LOSSES.get(loss)() if isinstance(loss, str) else loss
         self.options = {"gnn": gnn, "head_hidden": tuple(head_hidden), "dropout": dropout,
                         "gene_bias": gene_bias, "coexpression": coexpression,
-                        "target_degree": target_degree, "loss": loss}
+                        "target_degree": target_degree, "tf_dropout": tf_dropout,
+                        "loss": loss}
 
     @property
     def n_genes(self) -> int:
@@ -106,11 +110,12 @@ class ScTransNet(nn.Module):
         r = (self.features[tf] * self.features[target]).mean(-1)  # features are standardised
         return torch.stack([r, r.abs()], dim=-1)
 
-    def set_known_targets(self, target: Tensor) -> None:
-        """The targets of the known (training) edges, one entry per edge: their counts are
-        what the head sees."""
-        self.known_regulators = torch.bincount(target, minlength=self.n_genes).to(
+    def set_training_pairs(self, tf: Tensor, target: Tensor, labels: Tensor) -> None:
+        """The training pairs: their positives' targets are counted (what the head sees of
+        a target's known regulators), their TFs are the ones seen."""
+        self.known_regulators = torch.bincount(target[labels == 1], minlength=self.n_genes).to(
             self.known_regulators)
+        self.head.set_training_tfs(tf)
 
     def pair_features(self, tf: Tensor, target: Tensor, own: Tensor | None = None
                       ) -> Tensor | None:

@@ -16,8 +16,14 @@ knows which gene regulates which. ``s`` is a logit (train with BCE-with-logits).
 expression correlation and its absolute value), given to ``forward`` per pair; they enter
 the pair MLP and, through :math:`w`, the base. :math:`b_t` (with ``n_genes``) is a
 learned per-regulator bias: TFs differ a lot in how many of their candidates are edges
-(the per-TF prior baseline is nothing else). A TF never seen in training keeps bias 0.
-(A per-target bias as well overfits: a target has one to three training positives.)
+(the per-TF prior baseline is nothing else). A TF never seen in training keeps bias 0,
+the intercept, unless ``tf_dropout > 0``: then a TF outside the training pairs
+(:meth:`DirectionalLinkHead.set_training_tfs`) gets a bias predicted from its
+representation, :math:`b_t = a^\top x_t`, and in training each TF's free bias is
+replaced by that prediction with probability ``tf_dropout`` per batch, so that the
+prediction learns the TF rates from representations while the free biases keep them
+for the TFs seen. (A per-target bias as well overfits: a target has one to three
+training positives.)
 
 The base (intercept :math:`c`, :math:`b`, :math:`w`; all zero at start) is a logistic
 model of the per-TF rate and the pair features; training fits it on its own first
@@ -60,7 +66,7 @@ class DirectionalLinkHead(nn.Module):
 
     def __init__(self, in_feats: int, hidden: Sequence[int] = (256, 64), pair_hidden: int = 64,
                  dropout: float = 0.1, dot: bool = True, n_genes: int | None = None,
-                 pair_feats: int = 0) -> None:
+                 pair_feats: int = 0, tf_dropout: float = 0.0) -> None:
         super().__init__()
         self.tf_mlp = mlp([in_feats, *hidden], dropout)
         self.target_mlp = mlp([in_feats, *hidden], dropout)
@@ -81,20 +87,41 @@ class DirectionalLinkHead(nn.Module):
         if n_genes is not None:
             self.tf_bias = nn.Embedding(n_genes, 1)
             nn.init.zeros_(self.tf_bias.weight)
+        self.tf_dropout, self.bias_from_x = tf_dropout, None
+        if self.tf_bias is not None and tf_dropout > 0:
+            self.bias_from_x = nn.Linear(in_feats, 1)
+            nn.init.zeros_(self.bias_from_x.weight)
+            nn.init.zeros_(self.bias_from_x.bias)
+            self.register_buffer("seen_tf", torch.ones(n_genes, dtype=torch.bool))
+
+    def set_training_tfs(self, tf: Tensor) -> None:
+        """The TFs of the training pairs: they keep their free bias in evaluation."""
+        if self.bias_from_x is not None:
+            self.seen_tf = torch.zeros_like(self.seen_tf).index_fill_(0, tf, True)
 
     def base_parameters(self) -> list[nn.Parameter]:
         """Parameters of the representation-free part: :math:`c`, :math:`b`, :math:`w`."""
         return [self.intercept,
                 *(m.weight for m in (self.tf_bias, self.pair_skip) if m is not None)]
 
-    def base(self, tf: Tensor, pair: Tensor | None = None) -> Tensor:
-        """The representation-free logit :math:`c + b_t + w^\top e_{tg}` (a logistic model)."""
+    def base(self, tf: Tensor, pair: Tensor | None = None, x: Tensor | None = None) -> Tensor:
+        """The base logit :math:`c + b_t + w^\top e_{tg}`; without ``x`` (the genes'
+        representations) a representation-free logistic model, every bias free."""
         score = self.intercept.expand(len(tf))
         if pair is not None and self.pair_skip is not None:
             score = score + self.pair_skip(pair.reshape(len(tf), -1)).squeeze(-1)
         if self.tf_bias is not None:
-            score = score + self.tf_bias(tf).squeeze(-1)
+            score = score + self._tf_bias(tf, x)
         return score
+
+    def _tf_bias(self, tf: Tensor, x: Tensor | None) -> Tensor:
+        free = self.tf_bias(tf).squeeze(-1)
+        if x is None or self.bias_from_x is None:
+            return free
+        keep = self.seen_tf
+        if self.training:  # the same TFs dropped for all their pairs in the batch
+            keep = keep & (torch.rand(len(keep), device=keep.device) >= self.tf_dropout)
+        return torch.where(keep[tf], free, self.bias_from_x(x).squeeze(-1)[tf])
 
     def forward(self, x: Tensor, tf: Tensor, target: Tensor, pair: Tensor | None = None
                 ) -> Tensor:
@@ -104,4 +131,4 @@ class DirectionalLinkHead(nn.Module):
         learned = self.pair_mlp(torch.cat([u, v] if pair is None else [u, v, pair], -1)).squeeze(-1)
         if self.dot:
             learned = learned + (u * v).sum(-1)
-        return self.base(tf, pair) + learned
+        return self.base(tf, pair, x) + learned

@@ -93,10 +93,10 @@ def fit_base(model: ScTransNet, tf: torch.Tensor, target: torch.Tensor, labels: 
     """Fit the head's representation-free part alone (a convex logistic model, by L-BFGS).
 
     Minimises the model's loss plus ``weight_decay`` times the squared norm of those
-    parameters; returns the loss (without the penalty) at the optimum. The positive pairs
-    become the model's known edges (:meth:`~dglgene.models.ScTransNet.set_known_targets`).
+    parameters; returns the loss (without the penalty) at the optimum. The pairs become
+    the model's training pairs (:meth:`~dglgene.models.ScTransNet.set_training_pairs`).
     """
-    model.set_known_targets(target[labels == 1])
+    model.set_training_pairs(tf, target, labels)
     params = model.head.base_parameters()
     optimizer = torch.optim.LBFGS(params, max_iter=max_iter, line_search_fn="strong_wolfe")
     # fixed: computed once, not per L-BFGS step; a positive's own edge leaves its count
