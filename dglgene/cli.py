@@ -10,9 +10,10 @@ from dglgene import __version__
 from dglgene.atomic import check_writable
 from dglgene.errors import DglgeneInputError, require_at_least
 
-#: dglgene.grn.splits.SPLIT_KINDS, without importing pandas for every command (a test keeps
-#: the two equal)
+#: dglgene.grn.splits.SPLIT_KINDS and dglgene.grn.benchmarks.ENCODER_CELLS, without
+#: importing pandas for every command (a test keeps each pair equal)
 _SPLIT_KINDS = ("transductive", "held-out-tf", "degree-aware")
+_ENCODER_CELLS = ("own", "all-real")
 
 
 def _given(args: argparse.Namespace, *names: str) -> dict:
@@ -209,7 +210,7 @@ def _bench_grn(args: argparse.Namespace) -> int:
 
     settings = GRNSettings(**_given(args, "epochs"))  # checked before the data are loaded
     per_seed = compare_grn(benchmark_datasets(args.data), settings=settings,
-                           **_given(args, "seeds", "splits"))
+                           **_given(args, "seeds", "splits", "encoder_cells"))
     _write_per_seed(per_seed, args.csv)
     seeds = list(per_seed["seed"].unique())
     print(f"{len(seeds)} seeds {seeds}; mean ± sd over seeds")
@@ -369,6 +370,9 @@ def build_parser() -> argparse.ArgumentParser:
                                     "collectri-1000"])
     bench_grn.add_argument("--splits", nargs="+", choices=_SPLIT_KINDS,
                            help="split kinds (default: all)")
+    bench_grn.add_argument("--encoder-cells", choices=_ENCODER_CELLS,
+                           help="pre-train the encoder on each benchmark's own cells (default) "
+                                "or, for collectri*, on every built-in real set's cells")
     _add_bench_options(bench_grn, _bench_grn)
 
     pretrain = commands.add_parser(

@@ -258,6 +258,24 @@ def test_collectri_variable_genes_and_caching(immune):
     assert var[sorted(small_others)].min() >= var.drop(sorted(small_others)).max()
 
 
+def test_real_cells_carry_the_benchmarks_values_over_its_genes(immune):
+    genes = [*immune.genes[:50], "NOT_A_GENE"]
+    cells = collectri.real_cells(genes)
+    assert list(cells) == list(collectri.DATASETS)
+    own = cells["celltypist"]
+    assert own.shape == (51, immune.n_cells) and list(own.index) == genes
+    # the benchmark's own cells, value for value, and zeros for a gene no set has
+    np.testing.assert_allclose(own.iloc[:50].to_numpy(), immune.expression.iloc[:50].to_numpy())
+    assert all((frame.loc["NOT_A_GENE"] == 0).all() for frame in cells.values())
+    hnscc = ds.load_collectri_benchmark("hnscc", n_genes=200)  # a set shipping log values
+    shared = [g for g in hnscc.genes if g in set(genes)]
+    assert shared, "the check needs genes both selections keep"
+    np.testing.assert_allclose(collectri.real_cells(shared)["hnscc"].to_numpy(),
+                               hnscc.expression.loc[shared].to_numpy())
+    assert len({c for frame in cells.values() for c in frame.columns}) == \
+        sum(frame.shape[1] for frame in cells.values())  # cell names unique across sets
+
+
 def test_collectri_other_dataset(collectri_pairs, grnndata_tfs):
     grn = ds.load_collectri_benchmark("hnscc", n_genes=200)
     assert grn.name == "hnscc-TFs+200" and grn.n_cells == 100

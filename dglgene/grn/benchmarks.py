@@ -23,7 +23,8 @@ from dglgene.grn.settings import GRNSettings
 from dglgene.grn.splits import SPLIT_KINDS, make_splits
 from dglgene.progress import progress
 
-__all__ = ["BENCHMARK_SETTINGS", "SERGIO_BENCHMARK", "benchmark_datasets", "compare_grn"]
+__all__ = ["BENCHMARK_SETTINGS", "ENCODER_CELLS", "SERGIO_BENCHMARK", "benchmark_datasets",
+           "compare_grn"]
 
 #: The SERGIO benchmark: 20 TFs, each a master regulator (no cascade, so co-expression can
 #: tell direct targets from indirect ones), 200 targets, 900 cells over 9 cell types
@@ -39,6 +40,13 @@ SERGIO_BENCHMARK: dict = dict(n_tfs=20, n_targets=200, n_cells=900, n_cell_types
 #: a model on one core).
 BENCHMARK_SETTINGS: dict[str, dict] = {"collectri": {"batch_size": 4096},
                                        "collectri-1000": {"batch_size": 4096}}
+
+
+#: what the encoder of :func:`compare_grn` is pre-trained on: each benchmark's own cells, or
+#: (for the benchmarks on the built-in real human cells) every built-in real set's cells
+#: over the benchmark's genes (:func:`~dglgene.datasets.collectri.real_cells`)
+ENCODER_CELLS = ("own", "all-real")
+_ON_REAL_CELLS = ("collectri", "collectri-1000")
 
 
 def benchmark_datasets(names: Sequence[str] = ("sergio", "mdc", "collectri")
@@ -72,21 +80,34 @@ def compare_grn(datasets: Mapping[str, GRNData], splits: Sequence[str] = SPLIT_K
                 seeds: Sequence[int] = SEEDS, settings: GRNSettings | None = None,
                 methods: Sequence[str] = tuple(METHODS), baselines: Sequence[str] = BASELINES,
                 checkpoints: Mapping[str, str | os.PathLike] | None = None,
-                device: str = "cpu") -> pd.DataFrame:
+                device: str = "cpu", encoder_cells: str = "own") -> pd.DataFrame:
     """Every method and baseline on every dataset, split kind and seed: one row each.
 
-    ``checkpoints``: dataset name -> encoder checkpoint (default: pre-train on its cells).
+    ``checkpoints``: dataset name -> encoder checkpoint (default: pre-train one on the
+    cells :data:`ENCODER_CELLS` ``encoder_cells`` names).
     A built-in benchmark's :data:`BENCHMARK_SETTINGS` change ``settings`` for it.
     Columns: dataset, split, seed, method, auroc, auprc, auprc_ratio, epr, positive_rate.
     """
+    if encoder_cells not in ENCODER_CELLS:
+        raise DglgeneInputError(f"unknown encoder cells {encoder_cells!r}; choose one of "
+                                f"{', '.join(ENCODER_CELLS)}")
+    others = [name for name in datasets if name not in _ON_REAL_CELLS]
+    if encoder_cells == "all-real" and others:
+        raise DglgeneInputError(f"{others[0]} is not built on the built-in real human cells; "
+                                "pre-training on all of them is for "
+                                f"{' and '.join(_ON_REAL_CELLS)} only")
     base = settings or GRNSettings()
     checkpoints = checkpoints or {}
     rows = []
     for name, data in datasets.items():
         settings = replace(base, **BENCHMARK_SETTINGS.get(name, {}))
         needs_encoder = any(METHODS[m][0] for m in methods)
-        source = encoder_encodings(data, "scbert", checkpoints.get(name), settings, device) \
-            if needs_encoder else None
+        cells = None
+        if needs_encoder and encoder_cells == "all-real" and name not in checkpoints:
+            from dglgene.datasets.collectri import real_cells
+            cells = list(real_cells(data.genes).values())
+        source = encoder_encodings(data, "scbert", checkpoints.get(name), settings, device,
+                                   pretrain_cells=cells) if needs_encoder else None
         forests: dict = {}  # GENIE3 fits a target once per seed, not once per split
         for kind in splits:
             for seed in progress(seeds, f"{name} {kind}"):

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import anndata as ad
 import numpy as np
+import pandas as pd
 
 from dglgene.errors import DglgeneInputError
 from dglgene.grn.dataset import GRNData
@@ -31,7 +33,8 @@ def encoder_encodings(data: GRNData, encoder: str = "scbert",
                       checkpoint: str | os.PathLike | None = None,
                       settings: GRNSettings | None = None,
                       device: str = "cpu", pretrain_checkpoint: str | os.PathLike | None = None,
-                      resume: bool = False, gene_list: str | os.PathLike | None = None
+                      resume: bool = False, gene_list: str | os.PathLike | None = None,
+                      pretrain_cells: Sequence[pd.DataFrame] | None = None
                       ) -> CellEncodings | np.ndarray | None:
     """What the foundation-model side contributes for ``data``'s genes.
 
@@ -39,7 +42,8 @@ def encoder_encodings(data: GRNData, encoder: str = "scbert",
     gene order is its ``genes`` entry, or ``gene_list``: a file of one gene per line,
     :func:`~dglgene.nn.scbert_tokens.read_gene_list`, for checkpoints such as scBERT's
     own that carry none) or, without one, from a small encoder pre-trained on
-    ``data``'s cells (``pretrain_checkpoint``/``resume``: that pre-training's, see
+    ``data``'s cells, or on ``pretrain_cells`` (:func:`pretrain_on_cells`;
+    ``pretrain_checkpoint``/``resume``: that pre-training's, see
     :func:`~dglgene.train.pretrain.pretrain_scbert`);
     ``"precomputed:PATH"``: a genes x d array; ``"none"``: None.
     """
@@ -71,21 +75,28 @@ def encoder_encodings(data: GRNData, encoder: str = "scbert",
                                     f"{str(checkpoint)!r} has {model.max_seq_len} positions; "
                                     "give the checkpoint's own gene list")
     else:
-        model, genes = pretrain_on_cells(data, settings, device, pretrain_checkpoint, resume)
+        model, genes = pretrain_on_cells(data, settings, device, pretrain_checkpoint, resume,
+                                         pretrain_cells)
     return scbert_cell_encodings(model.to(device), data.expression, genes,
                                  max_cells=settings.max_cells)
 
 
 def pretrain_on_cells(data: GRNData, settings: GRNSettings, device: str = "cpu",
-                      checkpoint: str | os.PathLike | None = None, resume: bool = False
+                      checkpoint: str | os.PathLike | None = None, resume: bool = False,
+                      cells: Sequence[pd.DataFrame] | None = None
                       ) -> tuple[ScBertEncoder, list[str]]:
-    """A small scBERT-style encoder pre-trained (masked values, seed 0) on ``data``'s cells;
-    ``checkpoint``/``resume`` as :func:`~dglgene.train.pretrain.pretrain_scbert`'s."""
-    cells = ad.AnnData(data.expression.T.to_numpy(np.float32))
-    cells.var_names, cells.obs_names = data.genes, list(map(str, data.expression.columns))
+    """A small scBERT-style encoder for ``data``'s genes, pre-trained (masked values, seed 0)
+    on ``data``'s cells or on ``cells`` (genes x cells frames with ``data``'s values, e.g.
+    :func:`~dglgene.datasets.collectri.real_cells`); ``checkpoint``/``resume`` as
+    :func:`~dglgene.train.pretrain.pretrain_scbert`'s."""
+    adatas = []
+    for frame in cells if cells is not None else [data.expression]:
+        adata = ad.AnnData(frame.loc[data.genes].T.to_numpy(np.float32))
+        adata.var_names, adata.obs_names = data.genes, list(map(str, frame.columns))
+        adatas.append(adata)
     with warnings.catch_warnings():  # log-normalised input is binned as counts, as scBERT does
         warnings.simplefilter("ignore", UserWarning)
-        result = pretrain_scbert(cells, config=settings.pretrain_config,
+        result = pretrain_scbert(adatas, config=settings.pretrain_config,
                                  epochs=settings.pretrain_epochs, seed=0, genes=data.genes,
                                  device=device, checkpoint=checkpoint, resume=resume)
     return result.model, result.genes
