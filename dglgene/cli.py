@@ -73,7 +73,9 @@ def _embed_with_model(args: argparse.Namespace) -> int:
 def _embed(args: argparse.Namespace) -> int:
     from dglgene.config import load_config
     from dglgene.embed import run_embed
+    from dglgene.train.distributed import init_from_environment
 
+    ranks = init_from_environment(args.device)  # under torchrun: join its process group
     if args.model:
         return _embed_with_model(args)
     config = load_config(args.config)
@@ -84,10 +86,12 @@ def _embed(args: argparse.Namespace) -> int:
                                 "from)")
     metrics = run_embed(args.inputs, args.out, config, seed=args.seed, device=args.device,
                         checkpoint=args.checkpoint, resume=args.resume)
+    if not ranks.is_first:
+        return 0
     for name, value in metrics.items():
         print(f"{name:<22} {value:.4f}")
-    print(f"wrote gene_embeddings.h5ad, metrics.json, umap.png, training.png, model/ to "
-          f"{args.out}")
+    print(f"wrote gene_embeddings.h5ad, metrics.json, run.json, umap.png, training.png, model/ "
+          f"to {args.out}")
     return 0
 
 
