@@ -22,6 +22,7 @@ import torch
 
 from dglgene.data import GraphCollection
 from dglgene.errors import DglgeneInputError, require_at_least
+from dglgene.losses.base import EdgeTargets
 from dglgene.models.graph_model import GraphModel
 from dglgene.progress import progress
 from dglgene.train.checkpoint import FIT, load_states, restore_random_state
@@ -45,8 +46,9 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> dict:
     return FIT.load(path, device)
 
 
-def dense_adjacency(collection: GraphCollection, device: torch.device) -> list[torch.Tensor]:
-    return [torch.as_tensor(g.adjacency().toarray(), device=device) for g in collection]
+def edge_targets(collection: GraphCollection, device: torch.device) -> list[EdgeTargets]:
+    """Each graph's edges, what its reconstruction is scored against (dense only on demand)."""
+    return [EdgeTargets.of(g.adjacency(), device) for g in collection]
 
 
 def adam_step(model: GraphModel, optimizer: torch.optim.Optimizer,
@@ -103,7 +105,7 @@ def fit(model: GraphModel, collection: GraphCollection, epochs: int = EPOCHS, se
         restore_random_state(state, device, rng)
         history, start = state["history"], state["epoch"]
     overlaps = collection.overlaps(seed=seed)
-    adjacency = dense_adjacency(collection, torch.device(device))
+    targets = edge_targets(collection, torch.device(device))
     n = len(collection)
     model.train()
     for epoch in progress(range(start, epochs), "epochs", total=epochs - start):
@@ -111,7 +113,7 @@ def fit(model: GraphModel, collection: GraphCollection, epochs: int = EPOCHS, se
             for i in rng.permutation(n):
                 j = _partner(rng, n, int(i))
                 components = model.training_step(collection, int(i), j, overlaps,
-                                                 adjacency[i], rng, contrastive_genes)
+                                                 targets[i], rng, contrastive_genes)
                 history.append(adam_step(model, optimizer, components, epoch=epoch, i=int(i),
                                          j=j))
         else:
@@ -127,7 +129,7 @@ def fit(model: GraphModel, collection: GraphCollection, epochs: int = EPOCHS, se
                     pair_rng = np.random.default_rng([seed, epoch, first + k])
                     torch.manual_seed(int(pair_rng.integers(2**62)))
                     components = model.training_step(collection, i, j, overlaps,
-                                                     adjacency[i], pair_rng, contrastive_genes)
+                                                     targets[i], pair_rng, contrastive_genes)
                     total = model.loss.total(components)
                     (total / len(group)).backward()
                     rows.append({"epoch": epoch, "i": i, "j": j, "total": float(total),
