@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 import torch
 import torch.nn.functional as F
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten
 
-from dglgene.data import GeneGraph, GraphCollection
+from dglgene.datasets.random_graphs import random_gene_graphs
 from dglgene.losses import PairBatch, ReconstructionBCE
 from dglgene.losses.base import EdgeTargets
 from dglgene.models import GraphModel
@@ -58,24 +57,10 @@ class _LargestTensor(TorchDispatchMode):
         return out
 
 
-def _two_graphs(n: int) -> GraphCollection:
-    rng = np.random.default_rng(0)
-    graphs = []
-    for k, first in enumerate((0, n // 2)):
-        src = rng.integers(n, size=5 * n)
-        dst = rng.integers(n, size=5 * n)
-        a = sp.coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n)).tocsr()
-        a = ((a + a.T) > 0).astype(np.float32)
-        genes = [f"g{first + i}" for i in range(n)]
-        graphs.append(GeneGraph.from_adjacency(a, rng.normal(size=(n, 16)), genes,
-                                               dataset=f"d{k}", modality="rna", tissue="t"))
-    return GraphCollection(graphs)
-
-
 @pytest.mark.parametrize("decoder", ["inner", "bilinear"])
 def test_a_sampled_step_with_a_pair_decoder_forms_no_n_by_n_tensor(decoder) -> None:
     n = 5000
-    collection = _two_graphs(n)
+    collection = random_gene_graphs(2, n, seed=0)
     overlaps, targets = collection.overlaps(seed=0), edge_targets(collection, "cpu")
     rng = np.random.default_rng(0)
 
