@@ -14,9 +14,10 @@ import torch.multiprocessing as mp
 from dglgene.data import build_collection
 from dglgene.datasets import simulate_collection
 from dglgene.errors import DglgeneInputError
+from dglgene.losses.base import EdgeTargets
 from dglgene.models import MuSeGNN
 from dglgene.train import fit
-from dglgene.train.distributed import current_ranks
+from dglgene.train.distributed import all_reduce_gradients, current_ranks
 
 EPOCHS = 3
 
@@ -76,3 +77,46 @@ def test_pairs_per_step_must_be_the_world_size_under_torch_distributed(monkeypat
     collection = _collection()
     with pytest.raises(DglgeneInputError, match="pairs_per_step=3 on 2 ranks"):
         fit(MuSeGNN(collection, dim=8), collection, epochs=1, pairs_per_step=3)
+
+
+def _flags_rank(rank: int, world: int, init: str, out: str) -> None:
+    dist.init_process_group("gloo", init_method=f"file://{init}", rank=rank, world_size=world)
+    try:
+        touched, left = torch.nn.Parameter(torch.zeros(3)), torch.nn.Parameter(torch.zeros(2))
+        if rank == 0:  # only rank 0 touches the first; nobody the second
+            touched.grad = torch.tensor([1.0, 2.0, 3.0])
+        all_reduce_gradients([touched, left], current_ranks())
+        torch.save({"touched": touched.grad, "left": left.grad}, f"{out}.{rank}")
+    finally:
+        dist.destroy_process_group()
+
+
+def test_a_parameter_no_rank_touched_keeps_no_gradient(tmp_path) -> None:
+    out = str(tmp_path / "grads")
+    mp.spawn(_flags_rank, args=(2, str(tmp_path / "init"), out), nprocs=2, join=True)
+    for rank in (0, 1):
+        grads = torch.load(f"{out}.{rank}", weights_only=True)
+        assert torch.equal(grads["touched"], torch.tensor([1.0, 2.0, 3.0]))  # zeros added
+        assert grads["left"] is None  # so Adam leaves it alone, as in one process
+
+
+def test_a_grouped_step_is_adam_on_the_mean_gradient_of_its_pairs() -> None:
+    """Recomputed by hand: 3 graphs, 3 pairs per step, so one Adam step an epoch."""
+    collection = _collection()
+    grouped = MuSeGNN(collection, dim=8, seed=0)
+    history = fit(grouped, collection, epochs=1, seed=0, pairs_per_step=3)
+    by_hand = MuSeGNN(collection, dim=8, seed=0)
+    optimizer = torch.optim.Adam(by_hand.parameter_groups(1e-3, 1e-3))
+    overlaps = collection.overlaps(seed=0)
+    targets = [EdgeTargets.of(g.adjacency()) for g in collection]
+    for position, row in history.iterrows():
+        rng = np.random.default_rng([0, 0, position])
+        torch.manual_seed(int(rng.integers(2**62)))
+        components = by_hand.training_step(collection, row.i, row.j, overlaps, targets[row.i],
+                                           rng, 100)
+        total = by_hand.loss.total(components)
+        assert float(total) == pytest.approx(row.total, rel=1e-6)
+        (total / 3).backward()
+    optimizer.step()
+    for name, value in grouped.state_dict().items():
+        torch.testing.assert_close(by_hand.state_dict()[name], value)

@@ -28,6 +28,8 @@ class EdgeTargets:
 
     >>> import scipy.sparse as sp, torch
     >>> edges = EdgeTargets.of(sp.csr_matrix([[0, 1, 0], [1, 0, 0], [0, 0, 1]]))
+    >>> len(EdgeTargets(torch.tensor([0, 0]), torch.tensor([1, 1]), 3).src)  # once
+    1
     >>> edges.contains(torch.tensor([0, 1, 2, 0]), torch.tensor([1, 0, 2, 2])).tolist()
     [True, True, True, False]
     >>> edges.dense().sum().item(), edges.n
@@ -35,8 +37,9 @@ class EdgeTargets:
     """
 
     def __init__(self, src: Tensor, dst: Tensor, n: int) -> None:
-        self.src, self.dst, self.n = src, dst, n
-        self._keys = torch.sort(src * n + dst).values
+        # a pair given twice is one edge (a target of 1, as in the dense adjacency)
+        self._keys = torch.unique(src * n + dst)  # sorted
+        self.src, self.dst, self.n = self._keys // n, self._keys % n, n
         self._dense: Tensor | None = None
 
     @classmethod

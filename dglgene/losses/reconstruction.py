@@ -82,3 +82,13 @@ class ReconstructionBCE(Loss):
         neg_sum = (F.binary_cross_entropy_with_logits(neg, torch.zeros_like(neg),
                                                       reduction="none") * negative).sum()
         return (pos_sum + neg_sum * (n * n / k)) / (n * n)
+
+
+@LOSSES.register("recon-sampled")
+class SampledReconstructionBCE(ReconstructionBCE):
+    """:class:`ReconstructionBCE` estimated from the edges and as many drawn pairs
+    (``negative_ratio=1``): the sparse path by name (TOML ``[model] losses =
+    {recon-sampled = 1.0, ...}`` with ``decoder = "bilinear"``), so its models save."""
+
+    def __init__(self, negative_ratio: float = 1.0) -> None:
+        super().__init__(negative_ratio)

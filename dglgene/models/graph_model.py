@@ -214,9 +214,13 @@ class GraphModel(nn.Module):
                  "lr": lr_decoder}]
 
     def training_step(self, collection: GraphCollection, i: int, j: int,
-                      overlaps: PairOverlaps, edges_i: EdgeTargets, rng: np.random.Generator,
+                      overlaps: PairOverlaps, edges_i: EdgeTargets | Tensor,
+                      rng: np.random.Generator,
                       contrastive_genes: int | None) -> dict[str, Tensor]:
-        """Unweighted loss components of one step on graph i with partner j."""
+        """Unweighted loss components of one step on graph i with partner j (``edges_i``:
+        graph i's edges, or its dense adjacency)."""
+        if isinstance(edges_i, Tensor):
+            edges_i = EdgeTargets.from_dense(edges_i)
         z_i = self.encode(collection, i)
         # a variational encoder's KL is that of its last call: read it before encoding j
         kl_i = getattr(self.encoder, "kl", None)

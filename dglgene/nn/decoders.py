@@ -60,7 +60,7 @@ class BilinearDecoder(nn.Module):
 
     def pair_logits(self, z: Tensor, src: Tensor, dst: Tensor) -> Tensor:
         """Logits of the node pairs (src, dst) only."""
-        return ((z[src] @ self.weight) * z[dst]).sum(-1)
+        return ((z @ self.weight)[src] * z[dst]).sum(-1)
 
 
 @DECODERS.register("mlp")

@@ -27,7 +27,12 @@ from dglgene.models.graph_model import GraphModel
 from dglgene.progress import progress
 from dglgene.train.checkpoint import FIT, load_states, restore_random_state
 from dglgene.train.device import require_device
-from dglgene.train.distributed import all_reduce_gradients, current_ranks, gather_rows
+from dglgene.train.distributed import (
+    all_reduce_gradients,
+    check_same_start,
+    current_ranks,
+    gather_rows,
+)
 
 #: The default training budget: 100 epochs of MuSe-GNN on the built-in real collection
 #: take 6-7 minutes on one core and mix its datasets (iLISI, README: Training budget);
@@ -101,9 +106,15 @@ def fit(model: GraphModel, collection: GraphCollection, epochs: int = EPOCHS, se
     start = 0
     state = FIT.resume_from(checkpoint, resume, device)
     if state is not None:
+        written = state.get("pairs_per_step", 1)
+        if written != per_step:
+            raise DglgeneInputError(f"{checkpoint}: written with {written} pairs per step, "
+                                    f"resumed with {per_step}; resume on as many ranks (or "
+                                    "pairs_per_step) as it was written with")
         load_states(checkpoint, [(model, state["model"]), (optimizer, state["optimizer"])])
         restore_random_state(state, device, rng)
         history, start = state["history"], state["epoch"]
+    check_same_start(start, ranks)
     overlaps = collection.overlaps(seed=seed)
     targets = edge_targets(collection, torch.device(device))
     n = len(collection)
@@ -141,5 +152,6 @@ def fit(model: GraphModel, collection: GraphCollection, epochs: int = EPOCHS, se
                             for row in gather_rows(rows, ranks)]
         if checkpoint is not None and ranks.is_first:
             FIT.save(checkpoint, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                                  "history": history, "epoch": epoch + 1}, device, rng)
+                                  "history": history, "epoch": epoch + 1,
+                                  "pairs_per_step": per_step}, device, rng)
     return pd.DataFrame(history)
