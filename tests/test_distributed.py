@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import numpy as np
 import pandas as pd
@@ -20,6 +21,17 @@ from dglgene.train import fit
 from dglgene.train.distributed import all_reduce_gradients, current_ranks
 
 EPOCHS = 3
+
+
+def _run_two_ranks(fn, *args, timeout: float = 300) -> None:
+    """Run ``fn(rank, 2, *args)`` on two spawned processes; a hang fails instead of blocking."""
+    context = mp.spawn(fn, args=(2, *args), nprocs=2, join=False)
+    deadline = time.monotonic() + timeout
+    while not context.join(timeout=5):
+        if time.monotonic() > deadline:
+            for process in context.processes:
+                process.kill()
+            pytest.fail(f"the two ranks did not finish within {timeout:.0f} s")
 
 
 def _collection():
@@ -43,8 +55,7 @@ def _rank(rank: int, world: int, init: str, out: str) -> None:
 
 
 def test_two_gloo_ranks_equal_one_process_of_the_same_schedule(tmp_path) -> None:
-    mp.spawn(_rank, args=(2, str(tmp_path / "init"), str(tmp_path / "rank0.pt")), nprocs=2,
-             join=True)
+    _run_two_ranks(_rank, str(tmp_path / "init"), str(tmp_path / "rank0.pt"))
     ranked = torch.load(tmp_path / "rank0.pt", weights_only=False)
     torch.set_num_threads(1)
     collection = _collection()
@@ -93,7 +104,7 @@ def _flags_rank(rank: int, world: int, init: str, out: str) -> None:
 
 def test_a_parameter_no_rank_touched_keeps_no_gradient(tmp_path) -> None:
     out = str(tmp_path / "grads")
-    mp.spawn(_flags_rank, args=(2, str(tmp_path / "init"), out), nprocs=2, join=True)
+    _run_two_ranks(_flags_rank, str(tmp_path / "init"), out)
     for rank in (0, 1):
         grads = torch.load(f"{out}.{rank}", weights_only=True)
         assert torch.equal(grads["touched"], torch.tensor([1.0, 2.0, 3.0]))  # zeros added
@@ -109,13 +120,13 @@ def test_a_grouped_step_is_adam_on_the_mean_gradient_of_its_pairs() -> None:
     optimizer = torch.optim.Adam(by_hand.parameter_groups(1e-3, 1e-3))
     overlaps = collection.overlaps(seed=0)
     targets = [EdgeTargets.of(g.adjacency()) for g in collection]
-    for position, row in history.iterrows():
+    for position, (i, j, logged) in enumerate(history[["i", "j", "total"]].to_numpy()):
+        i, j = int(i), int(j)
         rng = np.random.default_rng([0, 0, position])
         torch.manual_seed(int(rng.integers(2**62)))
-        components = by_hand.training_step(collection, row.i, row.j, overlaps, targets[row.i],
-                                           rng, 100)
+        components = by_hand.training_step(collection, i, j, overlaps, targets[i], rng, 100)
         total = by_hand.loss.total(components)
-        assert float(total) == pytest.approx(row.total, rel=1e-6)
+        assert float(total) == pytest.approx(logged, rel=1e-6)
         (total / 3).backward()
     optimizer.step()
     for name, value in grouped.state_dict().items():
