@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from dglgene import __version__
 from dglgene.atomic import check_writable
 from dglgene.errors import DglgeneInputError, require_at_least
+
+if TYPE_CHECKING:
+    from dglgene.train.distributed import Ranks
 
 #: dglgene.grn.splits.SPLIT_KINDS and dglgene.grn.benchmarks.ENCODER_CELLS, without
 #: importing pandas for every command (a test keeps each pair equal)
@@ -71,6 +75,16 @@ def _embed_with_model(args: argparse.Namespace) -> int:
 
 
 def _embed(args: argparse.Namespace) -> int:
+    from dglgene.train.distributed import init_from_environment, leave_process_group
+
+    ranks = init_from_environment(args.device)  # under torchrun: join its process group
+    try:
+        return _embed_run(args, ranks)
+    finally:
+        leave_process_group()
+
+
+def _embed_run(args: argparse.Namespace, ranks: Ranks) -> int:
     from dglgene.config import load_config
     from dglgene.embed import run_embed
 
@@ -84,10 +98,12 @@ def _embed(args: argparse.Namespace) -> int:
                                 "from)")
     metrics = run_embed(args.inputs, args.out, config, seed=args.seed, device=args.device,
                         checkpoint=args.checkpoint, resume=args.resume)
+    if not ranks.is_first:
+        return 0
     for name, value in metrics.items():
         print(f"{name:<22} {value:.4f}")
-    print(f"wrote gene_embeddings.h5ad, metrics.json, umap.png, training.png, model/ to "
-          f"{args.out}")
+    print(f"wrote gene_embeddings.h5ad, metrics.json, run.json, umap.png, training.png, model/ "
+          f"to {args.out}")
     return 0
 
 

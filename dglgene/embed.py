@@ -45,6 +45,7 @@ from dglgene.models import (
 )
 from dglgene.progress import progress
 from dglgene.train import fit, fit_new_datasets
+from dglgene.train.distributed import Ranks, current_ranks
 from dglgene.train.fit import EPOCHS
 
 # The comparison of MuSe-GNN's Table 1: trained methods get the same seeds and epochs.
@@ -91,13 +92,31 @@ def run_embed(inputs: Sequence[str | Path | ad.AnnData], out: str | Path, config
             "independent), so there is nothing to embed; check that X holds counts of real "
             "cells, or keep more genes and cells")
     model, history = train_muse(collection, config, seed, device, checkpoint, resume)
+    ranks = current_ranks()
+    if not ranks.is_first:  # the weights are rank 0's: it alone embeds and writes
+        return {}
     emb = model.embed(collection)
     metrics = collection_metrics(emb, collection, seed)
     with atomic_path(out, directory=True) as tmp:
         write_embedding_outputs(tmp, emb, history, seed)
         (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2))
+        (tmp / RUN_FILE).write_text(json.dumps(run_record(history, ranks, seed, device),
+                                               indent=2))
         save_muse_gnn(model, tmp / "model", collection, saved_config(config))
     return metrics
+
+
+#: what ``dglgene embed`` writes of how the run was made
+RUN_FILE = "run.json"
+
+
+def run_record(history: pd.DataFrame, ranks: Ranks, seed: int, device: str) -> dict:
+    """How a training run was made: seed, device, world size, backend and the number of
+    steps (pairs) each rank computed."""
+    steps = (history["rank"].value_counts().reindex(range(ranks.world_size), fill_value=0)
+             .tolist() if "rank" in history else [len(history)])
+    return {"seed": seed, "device": device, "world_size": ranks.world_size,
+            "backend": ranks.backend, "steps_per_rank": [int(n) for n in steps]}
 
 
 def saved_config(config: RunConfig) -> dict:
@@ -170,6 +189,9 @@ def embed_with_model(inputs: Sequence[str | Path | ad.AnnData], model_dir: str |
     rest (:func:`~dglgene.train.fit_new_datasets`, at its own learning rates). Returns
     ``known``, ``new``, the training ``seconds``, ``epochs`` and ``metrics``.
     """
+    if current_ranks().world_size > 1:
+        raise DglgeneInputError("embedding with a saved model (--model) runs in one process; "
+                                "start it without torchrun")
     model = load(model_dir, device)
     if not isinstance(model, MuSeGNN):
         raise DglgeneInputError(f"{model_dir}: an scTransNet model (`dglgene grn`); --model "

@@ -56,6 +56,24 @@ def test_embed_writes_embeddings_metrics_and_plots(h5ads, tmp_path) -> None:
     assert len(history) == 1 + 2 * 2  # header + 2 epochs x 2 graphs: --epochs wins
 
 
+def test_embed_under_torchrun_splits_the_steps_between_two_ranks(h5ads, tmp_path) -> None:
+    config = tmp_path / "run.toml"
+    config.write_text('[graphs]\nn_components = 8\n[model]\ndim = 8\n')
+    run = ("--config", str(config), "--epochs", "3")
+    assert embed(*h5ads, "--out", str(tmp_path / "one"), *run).returncode == 0
+    torchrun = Path(sys.executable).with_name("torchrun")
+    two = subprocess.run([str(torchrun), "--standalone", "--nproc-per-node", "2", "-m", "dglgene",
+                          "embed", *h5ads, "--out", str(tmp_path / "two"), *run],
+                         capture_output=True, text=True, timeout=600)
+    assert two.returncode == 0, two.stderr
+    alone, ranked = (json.loads((tmp_path / name / "run.json").read_text())
+                     for name in ("one", "two"))
+    assert (alone["world_size"], alone["backend"], alone["steps_per_rank"]) == (1, None, [6])
+    assert (ranked["world_size"], ranked["backend"]) == (2, "gloo")
+    assert ranked["steps_per_rank"] == [3, 3]  # 3 epochs x 2 graphs, one pair per rank a step
+    assert two.stdout.count("wrote gene_embeddings.h5ad") == 1  # rank 0 alone reports
+
+
 def failure(tmp_path: Path, *args: str) -> str:
     out = tmp_path / "out"
     result = embed(*args, "--out", str(out))

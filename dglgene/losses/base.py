@@ -12,12 +12,65 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+import scipy.sparse as sp
+import torch
 from torch import Tensor, nn
 
 from dglgene.errors import DglgeneInputError
 from dglgene.registry import Registry
 
 LOSSES: Registry[Loss] = Registry("loss")
+
+
+class EdgeTargets:
+    """A graph's adjacency as its edge list (both directions of an undirected edge): what
+    reconstruction scores against, without an n x n tensor unless one is asked for.
+
+    >>> import scipy.sparse as sp, torch
+    >>> edges = EdgeTargets.of(sp.csr_matrix([[0, 1, 0], [1, 0, 0], [0, 0, 1]]))
+    >>> len(EdgeTargets(torch.tensor([0, 0]), torch.tensor([1, 1]), 3).src)  # once
+    1
+    >>> edges.contains(torch.tensor([0, 1, 2, 0]), torch.tensor([1, 0, 2, 2])).tolist()
+    [True, True, True, False]
+    >>> edges.dense().sum().item(), edges.n
+    (3.0, 3)
+    """
+
+    def __init__(self, src: Tensor, dst: Tensor, n: int) -> None:
+        # a pair given twice is one edge (a target of 1, as in the dense adjacency)
+        self._keys = torch.unique(src * n + dst)  # sorted
+        self.src, self.dst, self.n = self._keys // n, self._keys % n, n
+        self._dense: Tensor | None = None
+
+    @classmethod
+    def of(cls, adjacency: sp.spmatrix, device: torch.device | str = "cpu") -> EdgeTargets:
+        """The non-zero entries of a (scipy sparse) adjacency."""
+        coo = sp.coo_matrix(adjacency)
+        return cls(torch.as_tensor(coo.row, dtype=torch.long, device=device),
+                   torch.as_tensor(coo.col, dtype=torch.long, device=device), coo.shape[0])
+
+    @classmethod
+    def from_dense(cls, adjacency: Tensor) -> EdgeTargets:
+        src, dst = adjacency.nonzero(as_tuple=True)
+        return cls(src, dst, adjacency.shape[0])
+
+    def contains(self, src: Tensor, dst: Tensor) -> Tensor:
+        """Whether each pair (src, dst) is an edge."""
+        keys = src * self.n + dst
+        at = torch.searchsorted(self._keys, keys).clamp(max=max(len(self._keys) - 1, 0))
+        return (self._keys[at] == keys) if len(self._keys) else torch.zeros_like(keys, dtype=bool)
+
+    def dense(self) -> Tensor:
+        """The dense 0/1 adjacency (n x n; made once, then kept)."""
+        if self._dense is None:
+            self._dense = torch.zeros(self.n, self.n, device=self.src.device)
+            self._dense[self.src, self.dst] = 1.0
+        return self._dense
+
+
+#: The batch fields a loss may read that cost an n x n tensor to fill: a Loss lists the
+#: ones it reads in ``batch_inputs``, and the model fills no other.
+DENSE_INPUTS = frozenset({"logits_i", "adjacency_i"})
 
 
 @dataclass
@@ -40,9 +93,10 @@ class PairBatch:
     diff_j_neighbor: Tensor
     adjacency_i: Tensor | None = None  # dense 0/1, (n_i, n_i)
     logits_i: Tensor | None = None  # graph i's decoder output, (n_i, n_i)
-    # Optional pairwise decoder (z, src, dst) -> logits, for edge-sampled losses on graphs
-    # too big for dense logits.
+    # Pairwise decoder (z, src, dst) -> logits, for edge-sampled losses on graphs too big
+    # for dense logits, and graph i's edges.
     pair_logits_i: Callable[[Tensor, Tensor, Tensor], Tensor] | None = None
+    edges_i: EdgeTargets | None = None
     seed: int = 0
     weight_scale: float = 1.0  # the collection's mean Jaccard weight (PairOverlaps.mean_weight)
     extras: dict[str, Tensor] = field(default_factory=dict)  # model terms, e.g. a VAE's KL
@@ -62,6 +116,10 @@ class Loss(nn.Module):
     >>> CenterLoss().name
     'CenterLoss'
     """
+
+    #: the costly batch fields it reads (:data:`DENSE_INPUTS`, ``edges_i``,
+    #: ``pair_logits_i``); a loss that does not say gets the dense ones
+    batch_inputs: frozenset[str] = DENSE_INPUTS
 
     @property
     def name(self) -> str:
@@ -96,6 +154,10 @@ class WeightedSum(Loss):
         self.parts = nn.ModuleList(losses)
         self.names = names
         self.weights = weights
+
+    @property
+    def batch_inputs(self) -> frozenset[str]:  # type: ignore[override]
+        return frozenset().union(*(loss.batch_inputs for loss in self.parts))
 
     def components(self, batch: PairBatch) -> dict[str, Tensor]:
         """Each part's unweighted value."""

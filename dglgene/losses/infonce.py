@@ -45,6 +45,8 @@ def nt_xent(queries: Tensor, keys: Tensor, temperature: float) -> Tensor:
 class InfoNCE(Loss):
     """Contrastive loss of the different genes of both graphs (module docstring)."""
 
+    batch_inputs = frozenset()  # embeddings and index arrays only
+
     def __init__(self, temperature: float = 0.07) -> None:
         super().__init__()
         if temperature <= 0:

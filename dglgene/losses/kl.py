@@ -20,6 +20,8 @@ class KLDivergence(Loss):
     0.25
     """
 
+    batch_inputs = frozenset()  # embeddings and index arrays only
+
     def forward(self, batch: PairBatch) -> Tensor:
         if "kl_i" not in batch.extras:
             raise ValueError("the kl loss needs a variational encoder (batch.extras['kl_i'])")

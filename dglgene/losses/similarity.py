@@ -40,6 +40,8 @@ from dglgene.losses.base import LOSSES, Loss, PairBatch
 class WeightedCosineSimilarity(Loss):
     """Minus the λ-weighted mean cosine similarity of common genes (module docstring)."""
 
+    batch_inputs = frozenset()  # embeddings and index arrays only
+
     def __init__(self, relative: bool = True, eps: float = 1e-8) -> None:
         super().__init__()
         self.relative = relative

@@ -19,6 +19,7 @@ from torch import Tensor, nn
 from dglgene.data import GeneGraph, GraphCollection
 from dglgene.errors import DglgeneInputError
 from dglgene.losses import Loss, WeightedSum
+from dglgene.losses.base import EdgeTargets
 from dglgene.losses.pair_batch import pair_batch
 from dglgene.nn.decoders import DECODERS
 from dglgene.nn.encoders import ENCODERS
@@ -155,7 +156,7 @@ class GraphModel(nn.Module):
             self.encoder = (ENCODERS.get(encoder)(in_feats, self.groups, dim=dim,
                                                   **dict(encoder_options or {}))
                             if isinstance(encoder, str) else encoder)
-            self.decoders = nn.ModuleList(DECODERS.get(decoder)(r.n_genes)
+            self.decoders = nn.ModuleList(DECODERS.get(decoder)(r.n_genes, dim=dim)
                                           for r in self.records)
             self.loss = WeightedSum(losses or {"recon": 1.0})
         self.dim = dim
@@ -181,7 +182,7 @@ class GraphModel(nn.Module):
         with torch.random.fork_rng():
             torch.manual_seed(seed)
             self.encoder.add_dataset(record.dataset, record.n_feats, group)
-            self.decoders.append(DECODERS.get(self.decoder_name)(record.n_genes))
+            self.decoders.append(DECODERS.get(self.decoder_name)(record.n_genes, dim=self.dim))
         self.to(self.device)
         self.records.append(record)
         self.datasets.append(record.dataset)
@@ -213,9 +214,13 @@ class GraphModel(nn.Module):
                  "lr": lr_decoder}]
 
     def training_step(self, collection: GraphCollection, i: int, j: int,
-                      overlaps: PairOverlaps, adjacency_i: Tensor, rng: np.random.Generator,
+                      overlaps: PairOverlaps, edges_i: EdgeTargets | Tensor,
+                      rng: np.random.Generator,
                       contrastive_genes: int | None) -> dict[str, Tensor]:
-        """Unweighted loss components of one step on graph i with partner j."""
+        """Unweighted loss components of one step on graph i with partner j (``edges_i``:
+        graph i's edges, or its dense adjacency)."""
+        if isinstance(edges_i, Tensor):
+            edges_i = EdgeTargets.from_dense(edges_i)
         z_i = self.encode(collection, i)
         # a variational encoder's KL is that of its last call: read it before encoding j
         kl_i = getattr(self.encoder, "kl", None)
@@ -223,19 +228,28 @@ class GraphModel(nn.Module):
         z_j = self.encode(collection, j) if j != i else z_i
         # alone (a one-dataset collection), graph i has no partner: reconstruction only
         overlap = overlaps.get(i, j) if j != i else PairOverlap.empty()
-        return self.pair_losses(collection[i].dataset, z_i, z_j, overlap, adjacency_i, rng,
+        return self.pair_losses(collection[i].dataset, z_i, z_j, overlap, edges_i, rng,
                                 contrastive_genes, overlaps.mean_weight, extras)
 
     def pair_losses(self, dataset: str, z_i: Tensor, z_j: Tensor, overlap: PairOverlap,
-                    adjacency_i: Tensor, rng: np.random.Generator,
+                    edges_i: EdgeTargets, rng: np.random.Generator,
                     contrastive_genes: int | None, weight_scale: float,
                     extras: Mapping[str, Tensor] | None = None) -> dict[str, Tensor]:
         """Unweighted loss components of the embeddings ``z_i`` of ``dataset`` (decoded by
-        its decoder) against a partner's ``z_j``, given their overlap."""
+        its decoder) against a partner's ``z_j``, given their overlap and graph i's edges.
+        The batch holds only what the losses read (``batch_inputs``): dense logits and
+        adjacency for the dense reconstruction, edges and a pair scorer for the sampled one
+        (the decoder's own, or its dense logits indexed where it has none)."""
         decoder = self.decoders[self.datasets.index(dataset)]
+        wants = self.loss.batch_inputs
+        logits = decoder(z_i) if "logits_i" in wants else None
+        pair = getattr(decoder, "pair_logits", None)
+        if pair is None and "pair_logits_i" in wants:
+            def pair(z: Tensor, src: Tensor, dst: Tensor) -> Tensor:
+                return decoder(z)[src, dst]
         batch = pair_batch(z_i, z_j, overlap, rng, contrastive_genes,
-                           adjacency_i=adjacency_i, logits_i=decoder(z_i),
-                           pair_logits_i=getattr(decoder, "pair_logits", None),
+                           adjacency_i=edges_i.dense() if "adjacency_i" in wants else None,
+                           logits_i=logits, pair_logits_i=pair, edges_i=edges_i,
                            extras=dict(extras or {}), weight_scale=weight_scale)
         return self.loss.components(batch)
 

@@ -2,7 +2,7 @@
 
 from dglgene.nn.attentive_pooling import AttentivePooling, MeanPooling
 from dglgene.nn.cell_encodings import CellEncodings
-from dglgene.nn.decoders import DECODERS, InnerProductDecoder, MLPDecoder
+from dglgene.nn.decoders import DECODERS, BilinearDecoder, InnerProductDecoder, MLPDecoder
 from dglgene.nn.encoders import ENCODERS, GCNEncoder, MuSeEncoder, SharedBlock
 from dglgene.nn.gene_representation import FixedEmbedding, PooledEncodings, scbert_cell_encodings
 from dglgene.nn.graph_norm import GraphNorm
@@ -17,7 +17,8 @@ from dglgene.nn.performer import (
 )
 
 __all__ = [
-    "DECODERS", "ENCODERS", "GRN_GNNS", "AttentivePooling", "CellEncodings", "DirectionalLinkHead",
+    "DECODERS", "ENCODERS", "GRN_GNNS", "AttentivePooling", "BilinearDecoder", "CellEncodings",
+    "DirectionalLinkHead",
     "FixedEmbedding", "GATEncoder", "GCNEncoder", "GCNLinkEncoder", "GraphNorm",
     "GraphTransformerConv", "InnerProductDecoder", "MLPDecoder", "MeanPooling", "MuSeEncoder",
     "PooledEncodings", "ScBertEncoder", "SharedBlock", "checkpoint_genes", "known_grn_graph",

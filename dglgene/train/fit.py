@@ -5,6 +5,10 @@ model's loss components on (i, j), step Adam (encoder and decoder learning rates
 A collection of one dataset trains on reconstruction alone (there is no j), with a warning.
 Seeded and deterministic on CPU; checkpoints can resume a run exactly: they hold the CPU
 random state, and the CUDA one when training on a GPU.
+
+With ``pairs_per_step=W`` (or under torch.distributed on ``W`` ranks, each computing one
+of the ``W`` pairs) one Adam step takes the mean gradient of ``W`` consecutive pairs of
+the epoch's schedule (:mod:`~dglgene.train.distributed`).
 """
 
 from __future__ import annotations
@@ -17,11 +21,18 @@ import pandas as pd
 import torch
 
 from dglgene.data import GraphCollection
-from dglgene.errors import require_at_least
+from dglgene.errors import DglgeneInputError, require_at_least
+from dglgene.losses.base import EdgeTargets
 from dglgene.models.graph_model import GraphModel
 from dglgene.progress import progress
 from dglgene.train.checkpoint import FIT, load_states, restore_random_state
 from dglgene.train.device import require_device
+from dglgene.train.distributed import (
+    all_reduce_gradients,
+    check_same_start,
+    current_ranks,
+    gather_rows,
+)
 
 #: The default training budget: 100 epochs of MuSe-GNN on the built-in real collection
 #: take 6-7 minutes on one core and mix its datasets (iLISI, README: Training budget);
@@ -40,8 +51,9 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> dict:
     return FIT.load(path, device)
 
 
-def dense_adjacency(collection: GraphCollection, device: torch.device) -> list[torch.Tensor]:
-    return [torch.as_tensor(g.adjacency().toarray(), device=device) for g in collection]
+def edge_targets(collection: GraphCollection, device: torch.device) -> list[EdgeTargets]:
+    """Each graph's edges, what its reconstruction is scored against (dense only on demand)."""
+    return [EdgeTargets.of(g.adjacency(), device) for g in collection]
 
 
 def adam_step(model: GraphModel, optimizer: torch.optim.Optimizer,
@@ -55,20 +67,34 @@ def adam_step(model: GraphModel, optimizer: torch.optim.Optimizer,
     return {**step, "total": float(total), **{k: float(v) for k, v in components.items()}}
 
 
+def _partner(rng: np.random.Generator, n: int, i: int) -> int:
+    return int(rng.choice([k for k in range(n) if k != i])) if n > 1 else int(i)
+
+
 def fit(model: GraphModel, collection: GraphCollection, epochs: int = EPOCHS, seed: int = 0,
         lr_encoder: float = 1e-3, lr_decoder: float = 1e-3, device: str = "cpu",
         checkpoint: str | Path | None = None, resume: bool = False,
-        contrastive_genes: int | None = CONTRASTIVE_GENES) -> pd.DataFrame:
-    """Train ``model`` on ``collection``; return the loss history (one row per step).
+        contrastive_genes: int | None = CONTRASTIVE_GENES,
+        pairs_per_step: int | None = None) -> pd.DataFrame:
+    """Train ``model`` on ``collection``; return the loss history (one row per pair).
 
     ``contrastive_genes``: different genes drawn per side and step for the contrastive
-    loss (the reference draws 100; None: all).
+    loss (the reference draws 100; None: all). ``pairs_per_step``: pairs per Adam step
+    (default 1, or the world size under torch.distributed, where it must be that); above
+    1 the rows carry the ``rank`` that computed the pair, and each pair draws from a
+    generator of its own (:mod:`~dglgene.train.distributed`).
 
     With ``checkpoint``, the model, optimiser, random states and history are written there
-    after every epoch (atomically); ``resume=True`` continues from it.
+    after every epoch (atomically, by rank 0 alone); ``resume=True`` continues from it.
     """
     require_at_least("epochs", epochs)
+    require_at_least("pairs_per_step", pairs_per_step)
     require_device(device)
+    ranks = current_ranks()
+    per_step = pairs_per_step or ranks.world_size
+    if ranks.world_size > 1 and per_step != ranks.world_size:
+        raise DglgeneInputError(f"pairs_per_step={per_step} on {ranks.world_size} ranks; under "
+                                "torch.distributed each rank computes one pair per step")
     if len(collection) == 1:
         warnings.warn("one dataset: nothing to align it with, so the model trains on graph "
                       "reconstruction alone (the cross-dataset losses are 0)", stacklevel=2)
@@ -80,20 +106,52 @@ def fit(model: GraphModel, collection: GraphCollection, epochs: int = EPOCHS, se
     start = 0
     state = FIT.resume_from(checkpoint, resume, device)
     if state is not None:
+        written = state.get("pairs_per_step", 1)
+        if written != per_step:
+            raise DglgeneInputError(f"{checkpoint}: written with {written} pairs per step, "
+                                    f"resumed with {per_step}; resume on as many ranks (or "
+                                    "pairs_per_step) as it was written with")
         load_states(checkpoint, [(model, state["model"]), (optimizer, state["optimizer"])])
         restore_random_state(state, device, rng)
         history, start = state["history"], state["epoch"]
+    check_same_start(start, ranks)
     overlaps = collection.overlaps(seed=seed)
-    adjacency = dense_adjacency(collection, torch.device(device))
+    targets = edge_targets(collection, torch.device(device))
     n = len(collection)
     model.train()
     for epoch in progress(range(start, epochs), "epochs", total=epochs - start):
-        for i in rng.permutation(n):
-            j = int(rng.choice([k for k in range(n) if k != i])) if n > 1 else int(i)
-            components = model.training_step(collection, int(i), j, overlaps, adjacency[i],
-                                             rng, contrastive_genes)
-            history.append(adam_step(model, optimizer, components, epoch=epoch, i=int(i), j=j))
-        if checkpoint is not None:
+        if per_step == 1:
+            for i in rng.permutation(n):
+                j = _partner(rng, n, int(i))
+                components = model.training_step(collection, int(i), j, overlaps,
+                                                 targets[i], rng, contrastive_genes)
+                history.append(adam_step(model, optimizer, components, epoch=epoch, i=int(i),
+                                         j=j))
+        else:
+            schedule = [(int(i), _partner(rng, n, int(i))) for i in rng.permutation(n)]
+            for first in range(0, n, per_step):
+                rows = []
+                optimizer.zero_grad()
+                group = schedule[first:first + per_step]
+                for k, (i, j) in enumerate(group):
+                    if k % ranks.world_size != ranks.rank:
+                        continue
+                    # the pair's own draws: the same whichever rank computes it
+                    pair_rng = np.random.default_rng([seed, epoch, first + k])
+                    torch.manual_seed(int(pair_rng.integers(2**62)))
+                    components = model.training_step(collection, i, j, overlaps,
+                                                     targets[i], pair_rng, contrastive_genes)
+                    total = model.loss.total(components)
+                    (total / len(group)).backward()
+                    rows.append({"epoch": epoch, "i": i, "j": j, "total": float(total),
+                                 **{key: float(v) for key, v in components.items()},
+                                 "rank": ranks.rank, "position": first + k})
+                all_reduce_gradients(model.parameters(), ranks)
+                optimizer.step()
+                history += [{key: v for key, v in row.items() if key != "position"}
+                            for row in gather_rows(rows, ranks)]
+        if checkpoint is not None and ranks.is_first:
             FIT.save(checkpoint, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                                  "history": history, "epoch": epoch + 1}, device, rng)
+                                  "history": history, "epoch": epoch + 1,
+                                  "pairs_per_step": per_step}, device, rng)
     return pd.DataFrame(history)

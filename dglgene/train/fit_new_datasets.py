@@ -47,7 +47,7 @@ from dglgene.errors import require_at_least
 from dglgene.models.graph_model import GraphModel
 from dglgene.progress import progress
 from dglgene.train.device import require_device
-from dglgene.train.fit import CONTRASTIVE_GENES, EPOCHS, adam_step, dense_adjacency
+from dglgene.train.fit import CONTRASTIVE_GENES, EPOCHS, adam_step, edge_targets
 
 __all__ = ["fit_new_datasets"]
 
@@ -75,7 +75,7 @@ def fit_new_datasets(model: GraphModel, collection: GraphCollection, datasets: S
     overlaps = GraphCollection([*reference, *(collection[k] for k in new)]).overlaps(seed=seed)
     dev = torch.device(device)
     reference_embeddings = [g.graph.ndata["feat"].to(dev) for g in reference]
-    adjacency = dense_adjacency([collection[k] for k in new], dev)
+    targets = edge_targets([collection[k] for k in new], dev)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     model.to(dev)
@@ -93,7 +93,7 @@ def fit_new_datasets(model: GraphModel, collection: GraphCollection, datasets: S
                 k, j = new[pos], int(rng.integers(len(reference)))
                 components = model.pair_losses(
                     collection[k].dataset, model.encode(collection, k), reference_embeddings[j],
-                    overlaps.get(len(reference) + int(pos), j), adjacency[pos], rng,
+                    overlaps.get(len(reference) + int(pos), j), targets[pos], rng,
                     contrastive_genes, overlaps.mean_weight)
                 history.append(adam_step(model, optimizer, components, epoch=epoch, i=k, j=j))
     finally:
