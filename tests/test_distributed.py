@@ -50,6 +50,7 @@ def _rank(rank: int, world: int, init: str, out: str) -> None:
         assert current_ranks().world_size == world
         if rank == 0:
             torch.save({"state": model.state_dict(), "history": history}, out)
+        dist.barrier()  # both done before the group goes
     finally:
         dist.destroy_process_group()
 
@@ -98,6 +99,7 @@ def _flags_rank(rank: int, world: int, init: str, out: str) -> None:
             touched.grad = torch.tensor([1.0, 2.0, 3.0])
         all_reduce_gradients([touched, left], current_ranks())
         torch.save({"touched": touched.grad, "left": left.grad}, f"{out}.{rank}")
+        dist.barrier()  # both done before the group goes
     finally:
         dist.destroy_process_group()
 
