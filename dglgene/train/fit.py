@@ -64,6 +64,11 @@ def adam_step(model: GraphModel, optimizer: torch.optim.Optimizer,
     optimizer.zero_grad()
     total.backward()
     optimizer.step()
+    return history_row(total, components, **step)
+
+
+def history_row(total: torch.Tensor, components: dict[str, torch.Tensor], **step: int) -> dict:
+    """A loss-history row: ``step`` (epoch, i, j), the total and each component."""
     return {**step, "total": float(total), **{k: float(v) for k, v in components.items()}}
 
 
@@ -143,8 +148,7 @@ def fit(model: GraphModel, collection: GraphCollection, epochs: int = EPOCHS, se
                                                      targets[i], pair_rng, contrastive_genes)
                     total = model.loss.total(components)
                     (total / len(group)).backward()
-                    rows.append({"epoch": epoch, "i": i, "j": j, "total": float(total),
-                                 **{key: float(v) for key, v in components.items()},
+                    rows.append({**history_row(total, components, epoch=epoch, i=i, j=j),
                                  "rank": ranks.rank, "position": first + k})
                 all_reduce_gradients(model.parameters(), ranks)
                 optimizer.step()
