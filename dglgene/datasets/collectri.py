@@ -45,6 +45,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
+import anndata as ad
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
@@ -161,11 +162,16 @@ def _select(genes: np.ndarray, x: sp.csr_matrix, n_genes: int, min_cell_fraction
     return sorted(tfs), sorted(variable_set), net.reset_index(drop=True)
 
 
-@functools.cache
-def _build(dataset: str, n_genes: int, min_cell_fraction: float) -> GRNData:
+def _cells(dataset: str) -> tuple[ad.AnnData, sp.csr_matrix]:
+    """A built-in real set and its cells x genes values (step 1 of the module docstring)."""
     spec = DATASETS[dataset]
     adata = getattr(real, spec.loader)()
-    x = _log_values(adata.X, spec.lognorm)
+    return adata, _log_values(adata.X, spec.lognorm)
+
+
+@functools.cache
+def _build(dataset: str, n_genes: int, min_cell_fraction: float) -> GRNData:
+    adata, x = _cells(dataset)
     genes = np.asarray(adata.var_names, dtype=object)
     tfs, others, network = _select(genes, x, n_genes, min_cell_fraction, _collectri(),
                                    frozenset(_human_tfs()), dataset)
@@ -203,9 +209,8 @@ def real_cells(genes: list[str]) -> dict[str, pd.DataFrame]:
     gene): what an encoder for a benchmark's genes is pre-trained on beyond one set's cells.
     """
     out = {}
-    for name, spec in DATASETS.items():
-        adata = getattr(real, spec.loader)()
-        x = _log_values(adata.X, spec.lognorm)
+    for name in DATASETS:
+        adata, x = _cells(name)
         where = pd.Index(adata.var_names).get_indexer(genes)
         values = np.zeros((len(genes), x.shape[0]))
         values[where >= 0] = x[:, where[where >= 0]].toarray().T
