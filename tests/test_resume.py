@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 import torch
-from killed_runs import killed_after
+from killed_runs import killed_after, same_threads
 
 from dglgene.cli import main
 from dglgene.datasets import simulate_sergio_grn
@@ -67,7 +67,7 @@ def h5ads(tmp_path_factory) -> list[str]:
 
 def dglgene(*args: object) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "dglgene", *map(str, args)],
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=600, env=same_threads())
 
 
 def same_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:
