@@ -174,6 +174,20 @@ def pooling_section(groups: dict[str, list[Bench]]) -> list[str]:
             f"({info['baseline_mib']:.0f} MiB)."]
 
 
+def step_section(groups: dict[str, list[Bench]]) -> list[str]:
+    """One MuSe-GNN training step, dglgene against the reference re-implementation."""
+    by_impl = {b["extra_info"]["implementation"]: b for b in groups.get("step", [])}
+    if "dglgene" not in by_impl:
+        return []
+    info, ours = by_impl["dglgene"]["extra_info"], seconds(by_impl["dglgene"])
+    rows = [[impl, f"{seconds(b) * 1e3:,.0f}", f"{seconds(b, 'min') * 1e3:,.0f}",
+             f"{seconds(b) / ours:.1f}x"] for impl, b in by_impl.items()]
+    return [f"### One MuSe-GNN training step ({info['n_graphs']} graphs x {info['n_genes']:,} "
+            f"genes, {info['n_feats']:,} features, {info['n_edges']:,} edges per graph, "
+            f"{info['threads']} threads)", "",
+            table(["implementation", "median ms", "min ms", "median / dglgene's"], rows)]
+
+
 def render(data: dict[str, Any]) -> str:
     groups: dict[str, list[Bench]] = {}
     for b in data["benchmarks"]:
@@ -191,6 +205,7 @@ def render(data: dict[str, Any]) -> str:
                                   "C++ kernel vs genes per graph (82 graphs)"))
     sections.append(graphs_section(groups))
     sections.append(layer_section(groups))
+    sections.append(step_section(groups))
     sections.append(performer_section(groups))
     sections.append(pooling_section(groups))
     return "\n\n".join("\n".join(s) for s in sections if s)
