@@ -10,6 +10,8 @@ from dgl.nn.functional import edge_softmax
 from dgl.utils import expand_as_pair
 from torch import nn
 
+from dglgene.ops.graph_attention import fused_attention_applies, graph_attention
+
 
 class GraphTransformerConv(nn.Module):
     r"""Graph transformer layer from `Masked Label Prediction: Unified Message Passing Model
@@ -37,7 +39,10 @@ class GraphTransformerConv(nn.Module):
         \qquad h_i' = \beta_i r_i + (1 - \beta_i) m_i .
 
     A node without incoming edges gets :math:`m_i = 0`. Dropout acts on the attention
-    coefficients :math:`\alpha_{ij}`.
+    coefficients :math:`\alpha_{ij}`. On the CPU, without edge features or active dropout,
+    the scores, their softmax and :math:`m_i` come from one fused native kernel
+    (:mod:`dglgene.ops.graph_attention`); otherwise from DGL's ``u_dot_v``,
+    ``edge_softmax`` and ``u_mul_e_sum``.
 
     Parameters
     ----------
@@ -134,15 +139,21 @@ class GraphTransformerConv(nn.Module):
         query = self.lin_query(dst).view(-1, heads, dim)
         key = self.lin_key(src).view(-1, heads, dim)
         value = self.lin_value(src).view(-1, heads, dim)
-        score = ops.u_dot_v(graph, key, query)  # (E, H, 1)
-        if self.lin_edge is not None:
-            edge = self.lin_edge(edge_feat).view(-1, heads, dim)
-            score = score + ops.e_dot_v(graph, edge, query)
-        attn = edge_softmax(graph, score / math.sqrt(dim))
-        alpha = self.attn_drop(attn)
-        out = ops.u_mul_e_sum(graph, value, alpha)  # (N_dst, H, d); 0 without in-edges
-        if self.lin_edge is not None:
-            out = out + ops.copy_e_sum(graph, edge * alpha)
+        dropout = self.training and self.attn_drop.p > 0
+        if self.lin_edge is None and not dropout and fused_attention_applies(query, key, value):
+            # the three passes below in one native kernel (dglgene.ops.graph_attention)
+            out, attn = graph_attention(graph, query, key, value, 1 / math.sqrt(dim))
+            attn = attn.unsqueeze(-1)
+        else:
+            score = ops.u_dot_v(graph, key, query)  # (E, H, 1)
+            if self.lin_edge is not None:
+                edge = self.lin_edge(edge_feat).view(-1, heads, dim)
+                score = score + ops.e_dot_v(graph, edge, query)
+            attn = edge_softmax(graph, score / math.sqrt(dim))
+            alpha = self.attn_drop(attn)
+            out = ops.u_mul_e_sum(graph, value, alpha)  # (N_dst, H, d); 0 without in-edges
+            if self.lin_edge is not None:
+                out = out + ops.copy_e_sum(graph, edge * alpha)
         out = out.flatten(1) if self._concat else out.mean(1)
         if self.lin_skip is not None:
             root = self.lin_skip(dst)
