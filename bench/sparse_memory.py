@@ -2,7 +2,8 @@
 
     python bench/sparse_memory.py --genes 1000 3000 5000 10000
 
-Each (genes, path) runs in a fresh subprocess on one thread (peak RSS is a high-water mark):
+Each (genes, path) runs in a fresh subprocess on ``--threads`` threads (default 1; peak RSS
+is a high-water mark):
 two graphs of ``genes`` genes (half of them shared, 5 random edges per gene each way,
 16-dimensional features), MuSe-GNN's encoder (dim 32), the similarity and InfoNCE losses,
 and the reconstruction either *dense* (the faithful default: the MLP decoder over
@@ -29,7 +30,7 @@ def _peak_mib() -> float:
     return int(line.split()[1]) / 1024
 
 
-def one_step(n: int, path: str) -> dict:
+def one_step(n: int, path: str, threads: int = 1) -> dict:
     import numpy as np
     import torch
 
@@ -38,7 +39,7 @@ def one_step(n: int, path: str) -> dict:
     from dglgene.models import MuSeGNN
     from dglgene.train.fit import edge_targets
 
-    torch.set_num_threads(1)
+    torch.set_num_threads(threads)
     collection = random_gene_graphs(2, n, seed=0)
     overlaps, targets = collection.overlaps(seed=0), edge_targets(collection, "cpu")
     before = _peak_mib()
@@ -66,17 +67,19 @@ def main() -> None:
     parser.add_argument("--genes", type=int, nargs="+", default=[1000, 3000, 5000, 10000])
     parser.add_argument("--paths", nargs="+", default=["dense", "sparse"],
                         choices=["dense", "sparse"])
+    parser.add_argument("--threads", type=int, default=1, help="torch threads per run")
     parser.add_argument("--one", nargs=2, metavar=("GENES", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one_step(int(args.one[0]), args.one[1])))
+        print(json.dumps(one_step(int(args.one[0]), args.one[1], args.threads)))
         return
     rows = []
     for n in args.genes:
         for path in args.paths:
-            out = subprocess.run([sys.executable, __file__, "--one", str(n), path],
+            out = subprocess.run([sys.executable, __file__, "--one", str(n), path,
+                                  "--threads", str(args.threads)],
                                  capture_output=True, text=True, check=True,
-                                 env={**os.environ, "OMP_NUM_THREADS": "1"})
+                                 env={**os.environ, "OMP_NUM_THREADS": str(args.threads)})
             rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
             print(json.dumps(rows[-1]), flush=True)
     print("| genes | edges | path | one step (s) | peak RSS (MiB) | above the data (MiB) |")

@@ -97,20 +97,26 @@ def leave_process_group() -> None:
 
 
 def all_reduce_gradients(parameters: Iterable[nn.Parameter], ranks: Ranks) -> None:
-    """Sum every parameter's gradient over the ranks, in one flat all-reduce. A parameter
-    without a gradient here contributes zeros; one without a gradient on every rank keeps
-    none (Adam skips it, as it would in one process)."""
+    """Sum the gradients over the ranks: first which parameters any rank touched (one small
+    all-reduce), then those parameters' gradients in one flat all-reduce, where a rank that
+    did not touch one adds zeros. A parameter no rank touched keeps no gradient (Adam skips
+    it, as in one process) and is not sent: a step touches its pairs' own layers and
+    decoders, not the whole collection's."""
     params = [p for p in parameters if p.requires_grad]
     if ranks.world_size == 1 or not params:
         return
-    touched = torch.tensor([float(p.grad is not None) for p in params])
-    flat = torch.cat([touched.to(params[0].device),
-                      *((p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1)
-                        for p in params)])
+    device = params[0].device
+    touched = torch.tensor([float(p.grad is not None) for p in params], device=device)
+    dist.all_reduce(touched)
+    live = [p for p, anyone in zip(params, touched.tolist()) if anyone]
+    if not live:
+        return
+    flat = torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).reshape(-1)
+                      for p in live])
     dist.all_reduce(flat)
-    offset = len(params)
-    for p, anyone in zip(params, flat[:len(params)].tolist()):
-        p.grad = flat[offset:offset + p.numel()].view_as(p).clone() if anyone else None
+    offset = 0
+    for p in live:
+        p.grad = flat[offset:offset + p.numel()].view_as(p)
         offset += p.numel()
 
 
