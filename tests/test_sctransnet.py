@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import anndata as ad
 import numpy as np
 import pandas as pd
@@ -183,6 +185,16 @@ def test_cell_encodings_store_gives_back_what_was_appended(cells, genes, dim, ch
         store.cells([cells])
     with pytest.raises(ValueError, match="a chunk must be"):
         store.append(torch.zeros(1, genes + 1, dim))
+
+
+def test_a_dropped_cell_encodings_store_closes_its_file():
+    """Closed by the store (else the garbage collector closes it later, with a
+    ResourceWarning): here the file object outlives the store, so only the store can."""
+    store = CellEncodings.from_tensor(torch.zeros(2, 3, 4))
+    file = store._file
+    del store
+    gc.collect()
+    assert file.closed
 
 
 class CountingStore(CellEncodings):

@@ -46,6 +46,12 @@ class CellEncodings:
         self.n_genes, self.dim, self.n_cells = int(n_genes), int(dim), 0
         self._cell_bytes = self.n_genes * self.dim * 4
 
+    def __del__(self) -> None:
+        # closed here, not by the garbage collector, which warns (ResourceWarning)
+        file = getattr(self, "_file", None)
+        if file is not None:
+            file.close()
+
     @classmethod
     def from_tensor(cls, encodings: Tensor, chunk_cells: int = 64) -> CellEncodings:
         """A store holding ``encodings`` (cells x genes x dim)."""
