@@ -65,6 +65,11 @@ void check_rows(const py::array& a, int64_t rows, int64_t heads, int64_t dim, co
     throw std::invalid_argument(std::string(name) + " has the wrong shape");
 }
 
+void check_edges(const py::array& a, int64_t n_edges, int64_t heads, const char* name) {
+  if (a.ndim() != 2 || a.shape(0) != n_edges || a.shape(1) != heads)
+    throw std::invalid_argument(std::string(name) + " has the wrong shape");
+}
+
 template <class T>
 void attention_forward_py(const Int64Array& indptr, const Int64Array& src,
                           const Int64Array& eid, const Array<T>& q, const Array<T>& k,
@@ -76,8 +81,7 @@ void attention_forward_py(const Int64Array& indptr, const Int64Array& src,
   check_rows(k, k.shape(0), heads, dim, "k");
   check_rows(v, k.shape(0), heads, dim, "v");
   check_rows(out, in.n_nodes, heads, dim, "out");
-  if (alpha.ndim() != 2 || alpha.shape(1) != heads)
-    throw std::invalid_argument("alpha has the wrong shape");
+  check_edges(alpha, n_edges, heads, "alpha");
   T* o = out.mutable_data();
   T* a = alpha.mutable_data();
   with_threads(num_threads, [&] {
@@ -104,9 +108,8 @@ void attention_backward_py(const Int64Array& in_indptr, const Int64Array& in_src
   check_rows(v, out_edges.n_nodes, heads, dim, "v");
   check_rows(grad_k, out_edges.n_nodes, heads, dim, "grad_k");
   check_rows(grad_v, out_edges.n_nodes, heads, dim, "grad_v");
-  if (alpha.ndim() != 2 || alpha.shape(1) != heads || grad_score.ndim() != 2 ||
-      grad_score.shape(0) != n_edges || grad_score.shape(1) != heads)
-    throw std::invalid_argument("alpha or grad_score has the wrong shape");
+  check_edges(alpha, n_edges, heads, "alpha");
+  check_edges(grad_score, n_edges, heads, "grad_score");
   T* gq = grad_q.mutable_data();
   T* gk = grad_k.mutable_data();
   T* gv = grad_v.mutable_data();

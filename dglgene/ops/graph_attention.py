@@ -71,8 +71,8 @@ class _GraphAttention(torch.autograd.Function):
         q, k, v = _rows(q), _rows(k), _rows(v)
         out = torch.empty_like(q)
         alpha = torch.empty(graph.num_edges(), q.shape[1], dtype=q.dtype)
-        _native().attention_forward(*_groups(graph, "csc"), q.numpy(), k.numpy(), v.numpy(), scale,
-                             out.numpy(), alpha.numpy(), torch.get_num_threads())
+        _native().attention_forward(*_groups(graph, "csc"), q.numpy(), k.numpy(), v.numpy(),
+                                    scale, out.numpy(), alpha.numpy(), torch.get_num_threads())
         ctx.graph, ctx.scale = graph, scale
         ctx.save_for_backward(q, k, v, alpha)
         ctx.mark_non_differentiable(alpha)
@@ -85,9 +85,10 @@ class _GraphAttention(torch.autograd.Function):
         grad_q, grad_k, grad_v = torch.empty_like(q), torch.empty_like(k), torch.empty_like(v)
         scratch = torch.empty_like(alpha)
         _native().attention_backward(*_groups(ctx.graph, "csc"), *_groups(ctx.graph, "csr"),
-                              q.numpy(), k.numpy(), v.numpy(), alpha.numpy(),
-                              grad_out.numpy(), ctx.scale, grad_q.numpy(), grad_k.numpy(),
-                              grad_v.numpy(), scratch.numpy(), torch.get_num_threads())
+                                     q.numpy(), k.numpy(), v.numpy(), alpha.numpy(),
+                                     grad_out.numpy(), ctx.scale, grad_q.numpy(),
+                                     grad_k.numpy(), grad_v.numpy(), scratch.numpy(),
+                                     torch.get_num_threads())
         return None, grad_q, grad_k, grad_v, None
 
 
