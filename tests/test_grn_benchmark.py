@@ -95,3 +95,30 @@ def test_encoder_cells_all_real_pretrains_on_every_real_set_for_collectri_only(m
         with pytest.raises(DglgeneInputError, match=words):
             compare_grn({"sergio": sergio}, **bad)
     assert len(given) == 2  # refused before any encoder work
+
+
+def test_genie3_fits_each_target_once_per_benchmark_whatever_the_seeds(monkeypatch):
+    """GENIE3 sees no labels, so its forests (seed 0) serve every split and seed: a target
+    is fitted once, and every seed's scores are those of a plain seed-0 fit."""
+    from sklearn.ensemble import RandomForestRegressor
+
+    from dglgene.datasets import simulate_sergio_grn
+    from dglgene.models.grn_baselines import genie3_scores
+
+    data = simulate_sergio_grn(n_tfs=10, n_targets=12, n_cells=40, seed=0)
+    fits = []
+    fit = RandomForestRegressor.fit
+
+    def counted(self, x, y, *args, **kwargs):
+        fits.append(x.shape)
+        return fit(self, x, y, *args, **kwargs)
+
+    monkeypatch.setattr(RandomForestRegressor, "fit", counted)
+    table = compare_grn({"tiny": data}, splits=["transductive", "held-out-tf"], seeds=[0, 1],
+                        methods=[], baselines=("GENIE3",))
+    assert len(fits) == data.n_genes - (data.expression.std(axis=1) == 0).sum()
+    for seed in (0, 1):
+        test = make_splits(data, "transductive", seed)["test"]
+        plain = genie3_scores(data.expression, data.tfs, test, seed=0)
+        row = table[(table["seed"] == seed) & (table["split"] == "transductive")]
+        assert row["auroc"].item() == pytest.approx(auroc(test["label"], plain))

@@ -479,18 +479,24 @@ def test_training_batches_leave_each_positive_out_of_its_own_count(monkeypatch):
     seen = []
     forward = ScTransNet.forward
 
-    def spy(self, graph, tf, target, own=None):
+    def spy(self, graph, tf, target, own=None, pair=None):
         if self.training:
-            seen.append((tf.clone(), target.clone(), own))
-        return forward(self, graph, tf, target, own)
+            seen.append((tf.clone(), target.clone(), pair.clone()))
+        return forward(self, graph, tf, target, own, pair)
 
     monkeypatch.setattr(ScTransNet, "forward", spy)
     fit_links(model, splits["train"], splits["val"], epochs=1, batch_size=16)
-    labels = dict(zip(zip(splits["train"]["tf"], splits["train"]["target"]),
-                      splits["train"]["label"]))
-    assert sum(len(tf) for tf, _, _ in seen) == len(splits["train"])
-    for tf, target, own in seen:
-        assert own.tolist() == [labels[int(t), int(g)] for t, g in zip(tf, target)]
+    train = splits["train"]
+    labels = dict(zip(zip(train["tf"], train["target"]), train["label"]))
+    known = train[train["label"] == 1]["target"].value_counts()
+    assert sum(len(tf) for tf, _, _ in seen) == len(train)
+    for tf, target, pair in seen:
+        own = [labels[int(t), int(g)] for t, g in zip(tf, target)]
+        count = [known.get(int(g), 0) - o for g, o in zip(target, own)]
+        assert pair[:, -1].tolist() == pytest.approx(np.log1p(count).tolist())
+        r = [np.corrcoef(expression[int(t)], expression[int(g)])[0, 1]
+             for t, g in zip(tf, target)]
+        assert pair[:, 0].tolist() == pytest.approx(r, abs=1e-5)
 
 
 def test_grn_settings_choose_the_target_degree_feature():

@@ -2,8 +2,9 @@
 
 Every method of :data:`~dglgene.grn.methods.METHODS` sees the same splits and seeds. The
 encoder is pre-trained once per dataset (seed 0, self-supervised on the cells: no labels
-involved), as a foundation model is a fixed input; the seeds vary the splits and the GRN
-training.
+involved), as a foundation model is a fixed input; GENIE3, which sees no labels either, fits
+its forests once per dataset (seed 0) for the same reason. The seeds vary the splits and
+the GRN training.
 """
 
 from __future__ import annotations
@@ -108,7 +109,9 @@ def compare_grn(datasets: Mapping[str, GRNData], splits: Sequence[str] = SPLIT_K
             cells = list(real_cells(data.genes).values())
         source = encoder_encodings(data, "scbert", checkpoints.get(name), settings, device,
                                    pretrain_cells=cells) if needs_encoder else None
-        forests: dict = {}  # GENIE3 fits a target once per seed, not once per split
+        # GENIE3 sees no labels: like the encoder, its forests are a fixed input, fitted
+        # once per dataset (seed 0) and shared by every split and seed
+        forests: dict = {}
         for kind in splits:
             for seed in progress(seeds, f"{name} {kind}"):
                 parts = make_splits(data, kind, seed)
@@ -116,7 +119,8 @@ def compare_grn(datasets: Mapping[str, GRNData], splits: Sequence[str] = SPLIT_K
                 scores = {m: train_scores(data, parts, source if METHODS[m][0] else None,
                                           replace(settings, **METHODS[m][1]), seed, device)[0]
                           for m in methods}
-                scores.update(baseline_scores(data, parts, seed, baselines, forests))
+                scores.update(baseline_scores(data, parts, seed, baselines, forests,
+                                              genie3_seed=0))
                 for method, metrics in method_metrics(labels, scores).items():
                     rows.append({"dataset": name, "split": kind, "seed": seed,
                                  "method": method, **metrics})

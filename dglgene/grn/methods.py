@@ -91,16 +91,18 @@ def train_model(data: GRNData, splits: Mapping[str, pd.DataFrame], source: Encod
 
 
 def baseline_scores(data: GRNData, splits: Mapping[str, pd.DataFrame], seed: int = 0,
-                    names: Sequence[str] = BASELINES, forests: dict | None = None
-                    ) -> dict[str, np.ndarray]:
+                    names: Sequence[str] = BASELINES, forests: dict | None = None,
+                    genie3_seed: int | None = None) -> dict[str, np.ndarray]:
     """Scores of the baselines on the test split (same split, same seed); ``forests``:
-    GENIE3's memo (:func:`~dglgene.models.grn_baselines.genie3_scores`) for ``data``."""
+    GENIE3's memo (:func:`~dglgene.models.grn_baselines.genie3_scores`) for ``data``;
+    ``genie3_seed``: its forests' seed (default ``seed``)."""
     test = splits["test"]
     makers = {
         "per-TF prior": lambda: per_tf_prior(splits["train"], test),
         "degree product": lambda: degree_product(splits["train"], test),
         "Pearson |r|": lambda: pearson_scores(data.expression, test),
-        "GENIE3": lambda: genie3_scores(data.expression, data.tfs, test, seed=seed,
+        "GENIE3": lambda: genie3_scores(data.expression, data.tfs, test,
+                                        seed=seed if genie3_seed is None else genie3_seed,
                                         forests=forests),
     }
     return {name: makers[name]() for name in names}

@@ -133,7 +133,9 @@ class ScTransNet(nn.Module):
         return self.head.base(tf, self.pair_features(tf, target, own))
 
     def forward(self, graph: dgl.DGLGraph | None, tf: Tensor, target: Tensor,
-                own: Tensor | None = None) -> Tensor:
-        """Logits of the pairs ``(tf, target)``; ``own``: :meth:`pair_features`'."""
-        return self.head(self.gene_features(graph), tf, target,
-                         self.pair_features(tf, target, own))
+                own: Tensor | None = None, pair: Tensor | None = None) -> Tensor:
+        """Logits of the pairs ``(tf, target)``; ``own``: :meth:`pair_features`'; ``pair``:
+        those features when already computed (a training loop's, once for all its pairs)."""
+        if pair is None:
+            pair = self.pair_features(tf, target, own)
+        return self.head(self.gene_features(graph), tf, target, pair)

@@ -195,6 +195,8 @@ def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame, epochs:
         restore_random_state(state, device, rng)
         best, best_state, best_epoch = state["best"], state["best_model"], state["best_epoch"]
         history, done, stopped = state["history"], state["epoch"], state["stopped"]
+    # fixed for the run (the training pairs' correlations and counts): once, not per batch
+    pair = model.pair_features(tf, target, own=labels)
     for epoch in progress(range(done + 1, epochs + 1), "GRN epochs", total=max(0, epochs - done)):
         if stopped:
             break
@@ -205,7 +207,7 @@ def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame, epochs:
             rows = torch.as_tensor(batch, device=dev)
             batch_labels = labels[rows]
             logits = model(without(batch) if without is not None else None, tf[rows],
-                           target[rows], own=batch_labels)
+                           target[rows], pair=None if pair is None else pair[rows])
             loss = model.loss(LinkBatch(logits, batch_labels))
             optimizer.zero_grad()
             loss.backward()
