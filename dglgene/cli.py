@@ -226,7 +226,7 @@ def _bench_grn(args: argparse.Namespace) -> int:
 
     settings = GRNSettings(**_given(args, "epochs"))  # checked before the data are loaded
     per_seed = compare_grn(benchmark_datasets(args.data), settings=settings,
-                           **_given(args, "seeds", "splits", "encoder_cells"))
+                           **_given(args, "seeds", "splits", "encoder_cells", "jobs"))
     _write_per_seed(per_seed, args.csv)
     seeds = list(per_seed["seed"].unique())
     print(f"{len(seeds)} seeds {seeds}; mean ± sd over seeds")
@@ -389,6 +389,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench_grn.add_argument("--encoder-cells", choices=_ENCODER_CELLS,
                            help="pre-train the encoder on each benchmark's own cells (default) "
                                 "or, for collectri*, on every built-in real set's cells")
+    bench_grn.add_argument("--jobs", type=int, metavar="N",
+                           help="train N models at once, each a process on one thread (CPU); "
+                                "the results equal one job's on one thread")
     _add_bench_options(bench_grn, _bench_grn)
 
     pretrain = commands.add_parser(

@@ -55,16 +55,6 @@ def _rank(rank: int, world: int, init: str, out: str) -> None:
         dist.destroy_process_group()
 
 
-@pytest.fixture
-def one_thread():
-    """The ranks' thread count here too; later tests get this process's count back (the
-    resume tests compare this process's results with a subprocess's, bit for bit)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_two_gloo_ranks_equal_one_process_of_the_same_schedule(tmp_path, one_thread) -> None:
     _run_two_ranks(_rank, str(tmp_path / "init"), str(tmp_path / "rank0.pt"))
     ranked = torch.load(tmp_path / "rank0.pt", weights_only=False)

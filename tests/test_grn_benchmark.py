@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from dglgene.errors import DglgeneInputError
@@ -122,3 +123,18 @@ def test_genie3_fits_each_target_once_per_benchmark_whatever_the_seeds(monkeypat
         plain = genie3_scores(data.expression, data.tfs, test, seed=0)
         row = table[(table["seed"] == seed) & (table["split"] == "transductive")]
         assert row["auroc"].item() == pytest.approx(auroc(test["label"], plain))
+
+
+def test_parallel_jobs_give_the_rows_of_one_job_on_one_thread(one_thread):
+    """Every model of the table (all methods, two split kinds) trained two at a time in
+    forked one-thread workers: the same table, bit for bit."""
+    data = benchmark_datasets(["sergio"])["sergio"]
+    settings = GRNSettings(epochs=3, pretrain_epochs=1)
+    kwargs = dict(splits=["transductive", "held-out-tf"], seeds=[1], settings=settings,
+                  baselines=("per-TF prior",))
+    one = compare_grn({"sergio": data}, **kwargs)
+    two = compare_grn({"sergio": data}, jobs=2, **kwargs)
+    assert len(one) == 2 * 5
+    pd.testing.assert_frame_equal(one, two, check_exact=True)
+    with pytest.raises(DglgeneInputError, match="use one job"):
+        compare_grn({"sergio": data}, jobs=2, device="cuda", **kwargs)
