@@ -479,10 +479,10 @@ def test_training_batches_leave_each_positive_out_of_its_own_count(monkeypatch):
     seen = []
     forward = ScTransNet.forward
 
-    def spy(self, graph, tf, target, own=None, pair=None):
+    def spy(self, graph, tf, target, pair=None):
         if self.training:
             seen.append((tf.clone(), target.clone(), pair.clone()))
-        return forward(self, graph, tf, target, own, pair)
+        return forward(self, graph, tf, target, pair)
 
     monkeypatch.setattr(ScTransNet, "forward", spy)
     fit_links(model, splits["train"], splits["val"], epochs=1, batch_size=16)

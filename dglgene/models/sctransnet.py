@@ -133,9 +133,10 @@ class ScTransNet(nn.Module):
         return self.head.base(tf, self.pair_features(tf, target, own))
 
     def forward(self, graph: dgl.DGLGraph | None, tf: Tensor, target: Tensor,
-                own: Tensor | None = None, pair: Tensor | None = None) -> Tensor:
-        """Logits of the pairs ``(tf, target)``; ``own``: :meth:`pair_features`'; ``pair``:
-        those features when already computed (a training loop's, once for all its pairs)."""
+                pair: Tensor | None = None) -> Tensor:
+        """Logits of the pairs ``(tf, target)``; ``pair``: their :meth:`pair_features` when
+        already computed (a training loop's, once for all its pairs, each positive's own
+        edge left out of its count); computed here otherwise."""
         if pair is None:
-            pair = self.pair_features(tf, target, own)
+            pair = self.pair_features(tf, target)
         return self.head(self.gene_features(graph), tf, target, pair)
