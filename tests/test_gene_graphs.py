@@ -142,6 +142,20 @@ def test_pearson_residuals_match_scanpy() -> None:
                                atol=1e-4)
 
 
+def test_mean_expression_is_each_genes_mean_log_normalised_count(sim, sim_graphs) -> None:
+    adata, graph = sim.adatas[0], sim_graphs[0]
+    assert graph.info["counts"]
+    counts = adata.layers.get("counts", adata.X)
+    counts = np.asarray(sp.csr_matrix(counts).toarray(), dtype=np.float64)
+    # QC keeps every simulated cell; depth is each cell's total over the genes QC kept
+    kept = np.asarray((counts > 0).sum(0)).ravel() >= 3
+    depth = counts[:, kept].sum(1, keepdims=True)
+    columns = adata.var_names.get_indexer(graph.genes)
+    expected = np.log1p(1e4 * counts[:, columns] / depth).mean(0)
+    np.testing.assert_allclose(graph.graph.ndata["mean_expression"].numpy(), expected,
+                               rtol=1e-5)
+
+
 def test_save_load_round_trip(sim_graphs, tmp_path) -> None:
     sim_graphs.save(tmp_path / "coll")
     loaded = GraphCollection.load(tmp_path / "coll")
@@ -152,7 +166,8 @@ def test_save_load_round_trip(sim_graphs, tmp_path) -> None:
             (b.dataset, b.modality, b.tissue, b.species)
         assert np.array_equal(ids_a, ids_b)
         assert (a.adjacency() != b.adjacency()).nnz == 0
-        assert np.array_equal(a.graph.ndata["feat"].numpy(), b.graph.ndata["feat"].numpy())
+        for key in ("feat", "mean_expression"):
+            assert np.array_equal(a.graph.ndata[key].numpy(), b.graph.ndata[key].numpy())
     assert sorted(p.name for p in (tmp_path).iterdir()) == ["coll"]  # no temporary left over
 
 

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 import scanpy as sc
 import scipy.sparse as sp
+import torch
 from sklearn.decomposition import PCA
 
 from dglgene.data.anndata_input import DatasetMeta, dataset_meta, expression_matrix, read_h5ad
@@ -46,6 +47,7 @@ from dglgene.data.collection import GraphCollection
 from dglgene.data.gene_graph import GeneGraph
 from dglgene.data.normalization import (
     log_normalize,
+    mean_log_expression,
     pearson_residuals,
     residual_variance,
     standardize,
@@ -257,6 +259,9 @@ def graph_from_expression(expr: Expression, selection: tuple[np.ndarray, str],
         adjacency, recipe.node_features(values, recipe), list(expr.genes[genes]),
         dataset=expr.meta.dataset, modality=expr.meta.modality, tissue=expr.meta.tissue,
         species=expr.meta.species)
+    graph.graph.ndata["mean_expression"] = torch.as_tensor(
+        mean_log_expression(expr.matrix[:, genes], expr.depth, expr.is_counts),
+        dtype=torch.float32)
     graph.info = {
         "n_cells": int(expr.matrix.shape[0]), "n_genes_input": int(n_genes_input),
         "method": method, "p_value": recipe.p_value, "top_k": recipe.top_k,

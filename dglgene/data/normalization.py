@@ -55,6 +55,24 @@ def log_normalize(values: sp.csr_matrix, counts: bool, target: float = 1e4) -> n
     return np.log1p(scaled.toarray())
 
 
+def mean_log_expression(values: sp.csr_matrix, depth: np.ndarray, counts: bool,
+                        target: float = 1e4) -> np.ndarray:
+    """Per gene (column), the mean over cells of ``log1p(target * x / depth)`` for counts
+    (``depth``: each cell's total over all its genes), of the values as given otherwise;
+    computed on the non-zeros alone.
+
+    >>> import scipy.sparse as sp, numpy as np
+    >>> x = sp.csr_matrix(np.array([[1.0, 0.0], [3.0, 1.0]]))
+    >>> mean_log_expression(x, np.array([10.0, 10.0]), counts=True, target=10.0).round(3)
+    array([1.04 , 0.347])
+    """
+    values = sp.csr_matrix(values, dtype=np.float64, copy=True)
+    if counts:
+        values = sp.csr_matrix(sp.diags(target / np.maximum(depth, 1e-12)) @ values)
+        values.data = np.log1p(values.data)
+    return np.asarray(values.sum(0)).ravel() / max(values.shape[0], 1)
+
+
 def standardize(values: np.ndarray, clip: float = 10.0) -> np.ndarray:
     """Per-gene z-scores (columns), clipped: features for data without counts."""
     centered = values - values.mean(0)

@@ -1,9 +1,22 @@
-"""Evaluation: MuSe-GNN's embedding metrics, planted-module scores, gene function (GO-term and
-label prediction, GO enrichment, differential co-embedding), GRN metrics and plots."""
+"""Evaluation: MuSe-GNN's embedding metrics, planted-module scores, gene function (GO-term
+prediction with floors and paired tests, label prediction, GO enrichment, differential
+co-embedding), GRN metrics and plots."""
 
 from dglgene.eval.differential import differential_genes, plot_differential
 from dglgene.eval.embedding import annotate_embedding
 from dglgene.eval.enrichment import embedding_clusters, enrich, enrich_clusters, plot_enrichment
+from dglgene.eval.gene_function import (
+    FLOORS,
+    VIEWS,
+    FunctionTask,
+    evaluate_gene_function,
+    function_floors,
+    function_scores,
+    function_task,
+    neighbour_voting,
+    plot_function_scores,
+    summarize_function,
+)
 from dglgene.eval.gene_knn import coexpression_degree, random_embedding, unified_embedding
 from dglgene.eval.go_prediction import go_term_prediction, summarize_go_prediction
 from dglgene.eval.grn_metrics import auprc, auroc, epr, grn_metrics
@@ -24,7 +37,10 @@ from dglgene.eval.planted_modules import planted_module_scores, same_gene_hit_ra
 from dglgene.eval.plots import plot_pair_overlaps, plot_training, plot_umap
 
 __all__ = [
+    "FLOORS",
     "METRICS",
+    "VIEWS",
+    "FunctionTask",
     "LabelPrediction",
     "annotate_embedding",
     "auprc",
@@ -39,21 +55,28 @@ __all__ = [
     "enrich",
     "enrich_clusters",
     "epr",
+    "evaluate_gene_function",
+    "function_floors",
+    "function_scores",
+    "function_task",
     "go_term_prediction",
     "graph_connectivity",
     "grn_metrics",
     "ilisi",
     "leiden_clusters",
     "neighbour_overlap",
+    "neighbour_voting",
     "planted_module_scores",
     "plot_differential",
     "plot_enrichment",
+    "plot_function_scores",
     "plot_pair_overlaps",
     "plot_training",
     "plot_umap",
     "predict_gene_labels",
     "random_embedding",
     "same_gene_hit_rate",
+    "summarize_function",
     "summarize_go_prediction",
     "summarize_methods",
     "unified_embedding",
