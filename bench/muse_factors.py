@@ -9,8 +9,9 @@ training time and the last epoch's mean loss components; ``--out FILE`` appends 
 
 Several budgets (``--epochs 30 100 300 1000``) train one run and score it at each: the run
 resumes from its checkpoint, which continues it exactly (rates and random states included),
-so each line equals an uninterrupted run of that many epochs. ``--go`` adds the median
-GO-term prediction AUROCs (evaluation only: never used to choose a setting); ``--figures
+so each line equals an uninterrupted run of that many epochs. ``--go`` adds the mean
+GO-BP AUROC of the unified embedding on the development terms
+(:func:`dglgene.eval.evaluate_gene_function`); ``--figures
 DIR`` writes the UMAP and the enrichment of each budget's embedding.
 """
 
@@ -29,11 +30,10 @@ from dglgene.datasets import simulate_collection
 from dglgene.demo import demo_collection
 from dglgene.embed import collection_metrics, write_embedding_outputs
 from dglgene.eval import (
-    coexpression_degree,
+    evaluate_gene_function,
     planted_module_scores,
     same_gene_hit_rate,
-    summarize_go_prediction,
-    unified_embedding,
+    summarize_function,
 )
 from dglgene.models import MuSeGNN
 from dglgene.models.muse_gnn import MUSE_LOSSES
@@ -56,7 +56,8 @@ def main() -> None:
     parser.add_argument("--shared-genes", type=int,
                         default=inspect.signature(demo_collection).parameters["shared_genes"].default,
                         help="joint gene core (real)")
-    parser.add_argument("--go", action="store_true", help="add GO-prediction medians")
+    parser.add_argument("--go", action="store_true",
+                        help="add the GO-BP development-term mean AUROC")
     parser.add_argument("--out", help="append the JSON lines to this file")
     parser.add_argument("--figures", metavar="DIR",
                         help="write each budget's embedding outputs (umap.png, enrichment, "
@@ -100,10 +101,11 @@ def report(args: argparse.Namespace, epochs: int, model: MuSeGNN, collection,
         result["same_gene_hit_rate"] = same_gene_hit_rate(emb.X, emb.obs["gene"],
                                                           emb.obs["dataset"])
     if args.go:
-        go = summarize_go_prediction({"model": unified_embedding(emb)},
-                                     degree=coexpression_degree(collection), seed=args.seed)
-        result.update({f"go_{ontology}": float(go.loc["model", ontology])
-                       for ontology in go.columns})
+        _, scores = evaluate_gene_function({"model": emb}, collection, seed=args.seed,
+                                           views=("unified",), floors=False,
+                                           splits=("dev",))
+        summary = summarize_function(scores, "model", split="dev")
+        result["go_bp_dev"] = float(summary["mean_auroc"].iloc[0])
     last = history[history["epoch"] == history["epoch"].max()]
     result.update({f"loss_{k}": float(last[k].mean()) for k in ("recon", "sim", "nce")})
     line = json.dumps(result)

@@ -30,8 +30,8 @@ from dglgene.errors import DglgeneFileNotFoundError, DglgeneInputError
 from dglgene.models import MuSeGNN
 from dglgene.train.fit import fit
 
-GRAPH_KEYS = {"method", "n_hvg", "shared_genes", "p_value", "top_k", "n_components", "smoothing",
-              "smoothing_k", "residual_theta", "self_loops"}
+GRAPH_KEYS = {"method", "n_hvg", "shared_genes", "p_value", "fdr", "top_k", "n_components",
+              "smoothing", "smoothing_k", "residual_theta", "self_loops"}
 MODEL_KEYS = {"dim", "losses", "decoder", "group_by", "heads", "shared_heads"}
 # The [train] keys and their defaults are fit's own (stated once, in dglgene.train.fit).
 TRAIN_DEFAULTS = {name: p.default for name, p in inspect.signature(fit).parameters.items()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -28,8 +29,11 @@ from dglgene.datasets.go import go_gene_sets
 from dglgene.errors import DglgeneInputError, require_at_least
 from dglgene.eval.embedding import annotate_embedding
 from dglgene.eval.enrichment import embedding_clusters, enrich_clusters, plot_enrichment
-from dglgene.eval.gene_knn import coexpression_degree, unified_embedding
-from dglgene.eval.go_prediction import summarize_go_prediction
+from dglgene.eval.gene_function import (
+    evaluate_gene_function,
+    plot_function_scores,
+    summarize_function,
+)
 from dglgene.eval.metrics import METRICS, embedding_metrics, summarize_methods
 from dglgene.eval.plots import plot_training, plot_umap
 from dglgene.eval.tables import SEEDS
@@ -77,8 +81,9 @@ def train_muse(collection: GraphCollection, config: RunConfig, seed: int, device
 def run_embed(inputs: Sequence[str | Path | ad.AnnData], out: str | Path, config: RunConfig,
               seed: int = 0, device: str = "cpu", checkpoint: str | Path | None = None,
               resume: bool = False) -> dict[str, float]:
-    """Build graphs, train MuSe-GNN, write embeddings, metrics, plots and the model
-    (``out/model``, :func:`~dglgene.models.save_muse_gnn`) to ``out``.
+    """Build graphs, train MuSe-GNN, write embeddings, metrics, gene-function scores
+    (:func:`function_outputs`), plots and the model (``out/model``,
+    :func:`~dglgene.models.save_muse_gnn`) to ``out``.
 
     With ``checkpoint``, training state is saved there after every epoch; ``resume=True``
     continues from it (to exactly the result of an uninterrupted run, on CPU)."""
@@ -99,6 +104,7 @@ def run_embed(inputs: Sequence[str | Path | ad.AnnData], out: str | Path, config
     metrics = collection_metrics(emb, collection, seed)
     with atomic_path(out, directory=True) as tmp:
         write_embedding_outputs(tmp, emb, history, seed)
+        function_outputs(tmp, emb, collection, seed)
         (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2))
         (tmp / RUN_FILE).write_text(json.dumps(run_record(history, ranks, seed, device),
                                                indent=2))
@@ -250,24 +256,48 @@ def cluster_enrichment(emb: ad.AnnData, ontology: str = "bp") -> pd.DataFrame:
     return enrich_clusters(embedding_clusters(emb), go_gene_sets(ontology))
 
 
-def compare_gene_function(runs: dict, seeds: Sequence[int]) -> tuple[pd.DataFrame,
-                                                                        pd.DataFrame]:
-    """Median GO-term prediction AUROC (BP, MF, CC) of every run of :func:`compare_methods`,
-    beside a random embedding and the co-expression degree, on the same genes and folds.
+def compare_gene_function(runs: dict, collection: GraphCollection, seeds: Sequence[int],
+                          ontology: str = "bp", splits: Sequence[str] = ("test",),
+                          methods: Sequence[str] | None = None
+                          ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """GO-term prediction (:func:`~dglgene.eval.evaluate_gene_function`) of the runs of
+    :func:`compare_methods` (``methods``: which; default all) and of the floors, each seed
+    on its own folds, the terms of ``splits``.
 
-    Returns the per-seed table (method, seed, BP, MF, CC) and its mean and sd per method.
+    Returns the per-term scores (method, seed, view, term, ...) and their summary
+    (:func:`~dglgene.eval.summarize_function`, MuSe-GNN as the reference of the paired
+    tests, with the sd over seeds).
     """
-    first = runs[next(iter(runs))][0]
-    degree = coexpression_degree(first)
-    rows = []
-    for seed in progress(seeds, "GO prediction"):
-        methods = {name: unified_embedding(emb) for (name, s), (emb, _) in runs.items()
-                   if s == seed}
-        table = summarize_go_prediction(methods, degree=degree, seed=seed)
-        rows.append(table.assign(seed=seed))
-    per_seed = pd.concat(rows).rename_axis("method").reset_index()
-    stats = per_seed.drop(columns="seed").groupby("method", sort=False).agg(["mean", "std"])
-    return per_seed, stats
+    tables = []
+    for seed in progress(seeds, "gene function"):
+        chosen = {name: emb for (name, s), (emb, _) in runs.items()
+                  if s == seed and (methods is None or name in methods)}
+        _, scores = evaluate_gene_function(chosen, collection, ontology, seed=seed,
+                                           splits=splits)
+        tables.append(scores.assign(seed=seed))
+    scores = pd.concat(tables, ignore_index=True)
+    return scores, summarize_function(scores, "MuSe-GNN", split="all")
+
+
+def function_outputs(out: Path, emb: ad.AnnData, collection: GraphCollection, seed: int
+                     ) -> pd.DataFrame | None:
+    """Score ``emb`` (MuSe-GNN), per-dataset PCA and the floors on the GO-BP test terms;
+    write ``function.csv`` (per term), ``function_summary.csv`` and ``function.png`` under
+    ``out``. Returns the summary, or None (with a note on stderr) where too few genes are
+    annotated human genes to score (other species, or unmapped names)."""
+    methods = {"MuSe-GNN": emb, "PCA": pca_embedding(collection, dim=emb.n_vars, seed=seed)}
+    try:
+        _, scores = evaluate_gene_function(methods, collection, seed=seed)
+    except DglgeneInputError as error:
+        print(f"gene-function scores skipped: {error}", file=sys.stderr)
+        return None
+    with atomic_path(out / "function.csv") as tmp:
+        scores.to_csv(tmp, index=False)
+    plot_function_scores(scores, out / "function.png")
+    summary = summarize_function(scores, "MuSe-GNN")
+    with atomic_path(out / "function_summary.csv") as tmp:
+        summary.to_csv(tmp, index=False)
+    return summary
 
 
 def compare_methods(collection: GraphCollection, seeds: Sequence[int] = SEEDS,

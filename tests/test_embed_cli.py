@@ -9,6 +9,7 @@ from pathlib import Path
 
 import anndata as ad
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.sparse as sp
 import torch
@@ -54,6 +55,38 @@ def test_embed_writes_embeddings_metrics_and_plots(h5ads, tmp_path) -> None:
     assert enrichment[0] == "Cluster,Term,Overlap,P-value,Adjusted P-value,Genes"
     history = (out / "training_history.csv").read_text().splitlines()
     assert len(history) == 1 + 2 * 2  # header + 2 epochs x 2 graphs: --epochs wins
+    # made-up gene names (g0001, ...) are no human genes: no gene-function scores, a note
+    assert "gene-function scores skipped" in result.stderr
+    assert not (out / "function.csv").exists()
+
+
+def test_embed_scores_gene_function_of_human_genes(tmp_path) -> None:
+    from dglgene.datasets import go_gene_sets
+
+    sets = go_gene_sets("bp")
+    # 120 genes of one large GO term: many smaller terms hold 20 or more of them
+    genes = sorted(sets["GO:0030003 cellular cation homeostasis"])[:120]
+    sim = simulate_collection(n_datasets=2, n_modules=4, genes_per_module=15, n_background=60,
+                              cells=(150, 160), seed=3, gene_names=genes)
+    paths = []
+    for adata in sim.adatas:
+        paths.append(tmp_path / f"{adata.uns['dataset']}.h5ad")
+        adata.write_h5ad(paths[-1])
+    config = tmp_path / "run.toml"
+    config.write_text('[graphs]\nn_components = 8\n[model]\ndim = 8\n')
+    out = tmp_path / "out"
+    result = embed(*map(str, paths), "--out", str(out), "--config", str(config),
+                   "--epochs", "2")
+    assert result.returncode == 0, result.stderr
+    scores = pd.read_csv(out / "function.csv")
+    assert set(scores["split"]) == {"test"} and set(scores["view"]) == {"unified", "own",
+                                                                          "transfer"}
+    assert {"MuSe-GNN", "PCA", "random", "neighbour voting"} <= set(scores["method"])
+    summary = pd.read_csv(out / "function_summary.csv")
+    muse = summary[summary["method"] == "MuSe-GNN"]
+    assert muse["n_terms"].min() > 0 and muse["p_reference_greater"].isna().all()
+    assert (out / "function.png").read_bytes()[:4] == b"\x89PNG"
+    assert "GO-BP term prediction" in result.stdout
 
 
 def test_embed_under_torchrun_splits_the_steps_between_two_ranks(h5ads, tmp_path) -> None:

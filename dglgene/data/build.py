@@ -11,7 +11,8 @@ Per dataset (cells x genes):
 5. **Features** (:func:`node_features`): each gene's value profile across cells, optionally
    reduced to ``n_components`` over the cell axis (PCA).
 6. **Co-expression** (:func:`coexpression`): CS-CORE on rna/spatial counts, else Pearson on
-   the values; an edge where ``p < p_value`` (optionally only each gene's ``top_k``
+   the values; an edge where ``p < p_value`` (or, with ``fdr``, where the
+   Benjamini-Hochberg adjusted p-value is below it; optionally only each gene's ``top_k``
    strongest), symmetric, with self-loops.
 
 Each step is a field of :class:`GraphRecipe`, so any of them can be swapped:
@@ -178,6 +179,8 @@ class GraphRecipe:
     shared_genes: int = 0
     p_value: float = 0.005
     top_k: int | None = None
+    # set: an edge where the BH-adjusted p-value is below it, instead of p < p_value
+    fdr: float | None = None
     n_components: int | None = None
     # Spatial only: None, "knn" or "delaunay". Smoothing denoises spots but also links
     # modules whose spatial patterns overlap (more edges between modules).
@@ -198,6 +201,8 @@ class GraphRecipe:
                                     f"use one of {', '.join(METHODS)}")
         if not 0 < self.p_value <= 1:
             raise DglgeneInputError(f"p_value must lie in (0, 1], got {self.p_value}")
+        if self.fdr is not None and not 0 < self.fdr <= 1:
+            raise DglgeneInputError(f"fdr must lie in (0, 1], got {self.fdr}")
         require_at_least("n_hvg", self.n_hvg, 2)
         if not 0 <= self.shared_genes <= self.n_hvg:
             raise DglgeneInputError(f"shared_genes must lie in [0, n_hvg={self.n_hvg}], got "
@@ -254,7 +259,7 @@ def graph_from_expression(expr: Expression, selection: tuple[np.ndarray, str],
     values = recipe.expression_values(expr, genes, recipe)
     estimate, p_value, method = recipe.coexpression(expr, genes, values, recipe)
     adjacency = edges_from_pvalues(estimate, p_value, recipe.p_value, recipe.top_k,
-                                   recipe.self_loops)
+                                   recipe.self_loops, recipe.fdr)
     graph = GeneGraph.from_adjacency(
         adjacency, recipe.node_features(values, recipe), list(expr.genes[genes]),
         dataset=expr.meta.dataset, modality=expr.meta.modality, tissue=expr.meta.tissue,
@@ -264,7 +269,7 @@ def graph_from_expression(expr: Expression, selection: tuple[np.ndarray, str],
         dtype=torch.float32)
     graph.info = {
         "n_cells": int(expr.matrix.shape[0]), "n_genes_input": int(n_genes_input),
-        "method": method, "p_value": recipe.p_value, "top_k": recipe.top_k,
+        "method": method, "p_value": recipe.p_value, "fdr": recipe.fdr, "top_k": recipe.top_k,
         "counts": expr.is_counts, "n_edges": graph.n_edges, "density": graph.density,
         "gene_selection": note, "seconds": round(time.perf_counter() - start, 3),
     }

@@ -123,13 +123,46 @@ def pearson(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return r, p_value
 
 
+def false_discovery_rate(p_value: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (monotone, capped at 1), in the input order.
+
+    >>> false_discovery_rate(np.array([0.01, 0.04, 0.03, 0.2])).round(3)
+    array([0.04 , 0.053, 0.053, 0.2  ])
+    """
+    p_value = np.asarray(p_value, dtype=np.float64)
+    order = np.argsort(p_value)
+    n = len(p_value)
+    scaled = p_value[order] * n / np.arange(1, n + 1)
+    adjusted = np.minimum.accumulate(scaled[::-1])[::-1]
+    out = np.empty(n)
+    out[order] = np.minimum(adjusted, 1.0)
+    return out
+
+
 def edges_from_pvalues(
     estimate: np.ndarray, p_value: np.ndarray, threshold: float = 0.005,
-    top_k: int | None = None, self_loops: bool = True,
+    top_k: int | None = None, self_loops: bool = True, fdr: float | None = None,
 ) -> sp.csr_matrix:
-    """Symmetric 0/1 adjacency: an edge where ``p < threshold`` (optionally only each
-    gene's ``top_k`` strongest such partners by ``|estimate|``), plus self-loops."""
-    keep = p_value < threshold
+    """Symmetric 0/1 adjacency: an edge where ``p < threshold``, or with ``fdr`` where the
+    Benjamini-Hochberg adjusted p-value over the gene pairs (upper triangle) is below
+    ``fdr``; optionally only each gene's ``top_k`` strongest such partners by
+    ``|estimate|``; plus self-loops.
+
+    >>> p = np.array([[0, .001, .02, .5], [.001, 0, .03, .5], [.02, .03, 0, .5],
+    ...               [.5, .5, .5, 0]])
+    >>> # BH over the six pairs: .001 -> .006, .02 -> .06, .03 -> .06, .5 -> .5
+    >>> edges_from_pvalues(np.ones((4, 4)), p, fdr=0.05, self_loops=False).nnz
+    2
+    >>> edges_from_pvalues(np.ones((4, 4)), p, fdr=0.1, self_loops=False).nnz
+    6
+    """
+    if fdr is None:
+        keep = p_value < threshold
+    else:
+        upper = np.triu_indices_from(p_value, k=1)
+        keep = np.zeros(p_value.shape, dtype=bool)
+        keep[upper] = false_discovery_rate(p_value[upper]) < fdr
+        keep |= keep.T
     np.fill_diagonal(keep, False)
     if top_k is not None:
         strength = np.where(keep, np.abs(estimate), -np.inf)

@@ -18,7 +18,6 @@ from dglgene.eval.gene_function import (
     summarize_function,
 )
 from dglgene.eval.gene_knn import coexpression_degree, random_embedding, unified_embedding
-from dglgene.eval.go_prediction import go_term_prediction, summarize_go_prediction
 from dglgene.eval.grn_metrics import auprc, auroc, epr, grn_metrics
 from dglgene.eval.label_prediction import LabelPrediction, predict_gene_labels
 from dglgene.eval.metrics import (
@@ -59,7 +58,6 @@ __all__ = [
     "function_floors",
     "function_scores",
     "function_task",
-    "go_term_prediction",
     "graph_connectivity",
     "grn_metrics",
     "ilisi",
@@ -77,7 +75,6 @@ __all__ = [
     "random_embedding",
     "same_gene_hit_rate",
     "summarize_function",
-    "summarize_go_prediction",
     "summarize_methods",
     "unified_embedding",
 ]

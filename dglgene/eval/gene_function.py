@@ -583,7 +583,8 @@ def summarize_function(scores: pd.DataFrame, reference: str, *, split: str = "te
     over the terms both scored.
 
     ``scores`` is the long table of :func:`function_scores` with a ``method`` column
-    (several runs of one method, e.g. seeds, are averaged per term first).
+    (several runs of one method, e.g. seeds, are averaged per term first); with a
+    ``seed`` column, ``sd_over_seeds`` is the sd of the per-seed mean AUROCs.
     """
     scores = scores[scores["split"] == split] if split != "all" else scores
     groups = {key: group.groupby("term")[["auroc", "auprc_ratio", "n_genes"]].mean()
@@ -599,6 +600,9 @@ def summarize_function(scores: pd.DataFrame, reference: str, *, split: str = "te
         for interval, auroc in group["auroc"].groupby(size_bin, observed=False).mean().items():
             row[f"auroc_{int(interval.left) + (interval.left > SIZE_BINS[0])}-"
                 f"{int(interval.right)}"] = auroc
+        if "seed" in scores:
+            mine = scores[(scores["method"] == method) & (scores["view"] == view)]
+            row["sd_over_seeds"] = mine.groupby("seed")["auroc"].mean().std()
         if (reference, view) in groups and method != reference:
             ref = groups[reference, view]["auroc"]
             both = ref.index.intersection(group.index)

@@ -1,11 +1,10 @@
 r"""Gene kNN scores: each gene scored by the labels of its nearest genes in an embedding.
 
-The machinery shared by :mod:`dglgene.eval.go_prediction` and
-:mod:`dglgene.eval.label_prediction`, in the spirit of MuSe-GNN's gene-function analyses
-(Liu et al., NeurIPS 2023, §4.2 and §4.4): do genes that lie close in the embedding share a
-function? An embedding (one row per (dataset, gene)) is first *unified*, each gene's rows
-averaged over the datasets that hold it (:func:`unified_embedding`). For a label :math:`y`
-of the genes (a GO term: is the gene annotated with it; or any class label), the genes are
+The machinery of :mod:`dglgene.eval.label_prediction`, in the spirit of MuSe-GNN's
+gene-function analyses (Liu et al., NeurIPS 2023, §4.2 and §4.4): do genes that lie
+close in the embedding share a function? An embedding (one row per (dataset, gene)) is
+first *unified*, each gene's rows averaged over the datasets that hold it
+(:func:`unified_embedding`). For a class label :math:`y` of the genes, the genes are
 split by ``StratifiedKFold(n_folds, shuffle=True, random_state=seed)`` on :math:`y`, and a
 gene :math:`g` of fold :math:`f` is scored for class :math:`c` by its ``k`` nearest genes
 outside fold :math:`f`:
