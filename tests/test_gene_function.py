@@ -241,10 +241,14 @@ def test_floors_score_the_same_terms_and_neighbour_voting_finds_graph_modules():
     task = _task(genes, sets)
     like = _embedding({"d1": np.zeros((len(genes), 8)), "d2": np.zeros((len(genes), 8))},
                       {"d1": genes, "d2": genes})
-    floors = gf.function_floors(task, coll, like)
+    floors = gf.function_floors(task, coll, like, degree=gf.unified_degree(task, coll))
     assert set(floors) == set(gf.FLOORS)
     for table in floors.values():
         assert set(table["term"]) == set(task.terms.index)
+        # every floor is also scored within degree deciles, in the unified view only
+        unified = table["view"] == "unified"
+        assert table.loc[unified, "auroc_degree_matched"].notna().all()
+        assert table.loc[~unified, "auroc_degree_matched"].isna().all()
     nv = floors["neighbour voting"]
     assert nv["auroc"].min() > 0.95  # the graphs hold the modules
     assert floors["random"]["auroc"].mean() == pytest.approx(0.5, abs=0.12)

@@ -467,8 +467,8 @@ def _long(task: FunctionTask, tables: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def function_floors(task: FunctionTask, collection: GraphCollection, like: ad.AnnData, *,
-                    views: Sequence[str] = VIEWS, C: float = 1.0, seed: int = 0
-                    ) -> dict[str, pd.DataFrame]:
+                    views: Sequence[str] = VIEWS, C: float = 1.0, seed: int = 0,
+                    degree: pd.Series | None = None) -> dict[str, pd.DataFrame]:
     """The floors' scores (as :func:`function_scores` gives them), on ``task``'s terms and
     folds: ``random`` (a Gaussian embedding of ``like``'s shape), ``degree``, ``datasets``,
     ``expression`` and ``degree + datasets + expression`` (logistic on those row
@@ -476,15 +476,15 @@ def function_floors(task: FunctionTask, collection: GraphCollection, like: ad.An
     obs = _covariates(collection)
     random = ad.AnnData(np.random.default_rng(seed).standard_normal(like.shape),
                         obs=like.obs[["gene", "dataset"]].copy())
-    floors = {"random": function_scores(task, random, views=views, C=C)}
+    floors = {"random": function_scores(task, random, views=views, C=C, degree=degree)}
     covariates = {"degree": ["log_degree"], "datasets": ["n_datasets"],
                   "expression": ["mean_expression"],
                   "degree + datasets + expression": ["log_degree", "n_datasets",
                                                      "mean_expression"]}
     for name, columns in covariates.items():
         emb = ad.AnnData(obs[columns].to_numpy(np.float64), obs=obs[["gene", "dataset"]])
-        floors[name] = function_scores(task, emb, views=views, C=C)
-    floors["neighbour voting"] = _neighbour_voting_scores(task, collection, views)
+        floors[name] = function_scores(task, emb, views=views, C=C, degree=degree)
+    floors["neighbour voting"] = _neighbour_voting_scores(task, collection, views, degree)
     return floors
 
 
@@ -520,7 +520,7 @@ def _graph_in_universe(task: FunctionTask, graph) -> sp.csr_matrix:
 
 
 def _neighbour_voting_scores(task: FunctionTask, collection: GraphCollection,
-                             views: Sequence[str]) -> pd.DataFrame:
+                             views: Sequence[str], degree: pd.Series | None) -> pd.DataFrame:
     graphs = {g.dataset: _graph_in_universe(task, g) for g in collection}
     members = {g.dataset: np.unique(task.gene_index(g.genes)) for g in collection}
     members = {d: m[m >= 0] for d, m in members.items()}
@@ -530,7 +530,8 @@ def _neighbour_voting_scores(task: FunctionTask, collection: GraphCollection,
         if view == "unified":
             genes = np.unique(np.concatenate(list(members.values())))
             scores = neighbour_voting(task, total)[genes]
-            tables.append(_term_metrics(task, genes, scores, None).assign(view=view))
+            matched = None if degree is None else degree.reindex(genes).to_numpy(np.float64)
+            tables.append(_term_metrics(task, genes, scores, matched).assign(view=view))
             continue
         parts = []
         for dataset, genes in members.items():
@@ -563,7 +564,7 @@ def evaluate_gene_function(methods: Mapping[str, ad.AnnData], collection: GraphC
             raise DglgeneInputError(f"method names {sorted(clash)} are the floors' names; "
                                     "rename those methods")
         tables.update(function_floors(task, collection, next(iter(methods.values())),
-                                      views=views, C=C, seed=seed))
+                                      views=views, C=C, seed=seed, degree=degree))
     return task, pd.concat([t.assign(method=name) for name, t in tables.items()],
                            ignore_index=True)
 
@@ -578,7 +579,8 @@ def _bootstrap_ci(values: np.ndarray, seed: int, n: int = 2000) -> tuple[float, 
 def summarize_function(scores: pd.DataFrame, reference: str, *, split: str = "test",
                        seed: int = 0) -> pd.DataFrame:
     """One row per method and view: terms, mean AUROC with a 95 % bootstrap interval over
-    terms, median AUROC, mean AUPRC over prevalence, mean AUROC per term-size bin, and the
+    terms, median AUROC, mean AUPRC over prevalence, mean degree-matched AUROC (where
+    scored), mean AUROC per term-size bin, and the
     paired one-sided Wilcoxon test of ``reference`` (in the same view) against the row
     over the terms both scored.
 
@@ -587,7 +589,9 @@ def summarize_function(scores: pd.DataFrame, reference: str, *, split: str = "te
     ``seed`` column, ``sd_over_seeds`` is the sd of the per-seed mean AUROCs.
     """
     scores = scores[scores["split"] == split] if split != "all" else scores
-    groups = {key: group.groupby("term")[["auroc", "auprc_ratio", "n_genes"]].mean()
+    columns = [c for c in ("auroc", "auprc_ratio", "auroc_degree_matched", "n_genes")
+               if c in scores]
+    groups = {key: group.groupby("term")[columns].mean()
               for key, group in scores.groupby(["method", "view"], sort=False)}
     rows = []
     for (method, view), group in groups.items():
@@ -596,6 +600,8 @@ def summarize_function(scores: pd.DataFrame, reference: str, *, split: str = "te
                "mean_auroc": group["auroc"].mean(), "ci_low": low, "ci_high": high,
                "median_auroc": group["auroc"].median(),
                "auprc_ratio": group["auprc_ratio"].mean()}
+        if "auroc_degree_matched" in group and group["auroc_degree_matched"].notna().any():
+            row["auroc_degree_matched"] = group["auroc_degree_matched"].mean()
         size_bin = pd.cut(group["n_genes"], SIZE_BINS, include_lowest=True)
         for interval, auroc in group["auroc"].groupby(size_bin, observed=False).mean().items():
             row[f"auroc_{int(interval.left) + (interval.left > SIZE_BINS[0])}-"
