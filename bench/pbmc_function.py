@@ -26,11 +26,13 @@ from sklearn.metrics import roc_auc_score
 from dglgene.config import TRAIN_DEFAULTS
 from dglgene.data import GraphCollection, GraphRecipe, build_collection
 from dglgene.datasets import go_gene_sets, msigdb_gene_sets, real_pbmc
-from dglgene.embed import collection_metrics
+from dglgene.embed import collection_metrics, write_embedding_outputs
 from dglgene.eval import (
     differential_genes,
     enrich,
     evaluate_gene_function,
+    plot_differential,
+    plot_function_scores,
     same_gene_hit_rate,
     summarize_function,
 )
@@ -54,7 +56,8 @@ def collection_for(recipe: GraphRecipe, cache: Path) -> GraphCollection:
     return collection
 
 
-def case_control(emb, collection: GraphCollection, top: int = 50) -> dict:
+def case_control(emb, collection: GraphCollection, top: int = 50,
+                 figures: Path | None = None) -> dict:
     """Kang control against IFN-beta stimulated: how well the co-embedding shift ranks the
     Hallmark interferon-alpha response genes among the genes both datasets hold, beside
     the floors (|difference of mean log expression|, |difference of co-expression
@@ -78,6 +81,12 @@ def case_control(emb, collection: GraphCollection, top: int = 50) -> dict:
         "|degree change|": (degree["kang_stimulated"][genes]
                             - degree["kang_control"][genes]).abs().to_numpy()}
     enrichment = enrich(genes[:top], go_gene_sets("bp"), genes)
+    if figures is not None:
+        kang = emb[emb.obs["dataset"].isin(["kang_control", "kang_stimulated"])].copy()
+        plot_differential(kang, table, figures / "kang_shift.png",
+                          condition={"kang_control": "control", "kang_stimulated": "case"})
+        table.assign(ifn_alpha=known).to_csv(figures / "kang_shift.csv", index=False)
+        enrichment.to_csv(figures / "kang_shift_enrichment.csv", index=False)
     return {"n_common": len(genes), "n_ifn_alpha": int(known.sum()),
             "auroc_shift": float(roc_auc_score(known, table["distance"])) if known.any()
             else None,
@@ -108,6 +117,9 @@ def main() -> None:
     parser.add_argument("--cache", default="out/pbmc/graphs")
     parser.add_argument("--out", help="append the JSON line to this file")
     parser.add_argument("--table", help="write the per-term scores (CSV) here")
+    parser.add_argument("--figures", metavar="DIR",
+                        help="write the embedding's outputs (umap.png, enrichment, "
+                             "function.png, kang_shift.png) to DIR")
     args = parser.parse_args()
 
     recipe = GraphRecipe(n_hvg=args.n_hvg, shared_genes=args.shared_genes,
@@ -128,6 +140,13 @@ def main() -> None:
                                        seed=args.seed, splits=args.splits)
     score_seconds = time.perf_counter() - start
     summary = summarize_function(scores, "MuSe-GNN", split="all")
+    figures = Path(args.figures) if args.figures else None
+    if figures is not None:
+        figures.mkdir(parents=True, exist_ok=True)
+        write_embedding_outputs(figures, emb.copy(), None, args.seed)
+        plot_function_scores(scores, figures / "function.png", split=args.splits[-1])
+        plot_function_scores(scores, figures / "function_transfer.png", view="transfer",
+                             split=args.splits[-1])
     metrics = collection_metrics(emb, collection, args.seed)
     result = {
         **{k: v for k, v in vars(args).items() if k not in ("out", "table", "cache")},
@@ -138,7 +157,7 @@ def main() -> None:
         "score_seconds": round(score_seconds, 1),
         "auroc": {f"{row.method} | {row.view}": round(row.mean_auroc, 4)
                   for row in summary.itertuples()},
-        "case_control": case_control(emb, collection),
+        "case_control": case_control(emb, collection, figures=figures),
         "p_muse_greater": {f"{row.method} | {row.view}": float(np.round(
             row.p_reference_greater, 6)) for row in summary.itertuples()
             if np.isfinite(getattr(row, "p_reference_greater", np.nan))},

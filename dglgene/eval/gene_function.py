@@ -638,7 +638,7 @@ def plot_function_scores(scores: pd.DataFrame, path, view: str = "unified",
     for ax, (low, high) in zip(axes[0], bins):
         inside = data[(data["n_genes"] >= low) & (data["n_genes"] <= high)]
         values = [inside.loc[inside["method"] == m, "auroc"].to_numpy() for m in methods]
-        ax.boxplot(values, vert=False, showfliers=False)
+        ax.boxplot(values, orientation="horizontal", showfliers=False)
         ax.axvline(0.5, color="grey", lw=0.8, ls="--")
         n_terms = inside["term"].nunique()
         ax.set_title(f"terms of {low}-{high} genes (n={n_terms})", fontsize=9)
