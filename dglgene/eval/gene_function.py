@@ -634,7 +634,7 @@ def plot_function_scores(scores: pd.DataFrame, path, view: str = "unified",
     methods = list(pd.unique(data["method"]))
     bins = list(itertools.pairwise(SIZE_BINS))
     fig, axes = plt.subplots(1, len(bins), figsize=(4 * len(bins), 0.45 * len(methods) + 1.5),
-                             sharey=True, squeeze=False)
+                             sharex=True, sharey=True, squeeze=False)
     for ax, (low, high) in zip(axes[0], bins):
         inside = data[(data["n_genes"] >= low) & (data["n_genes"] <= high)]
         values = [inside.loc[inside["method"] == m, "auroc"].to_numpy() for m in methods]
@@ -644,6 +644,7 @@ def plot_function_scores(scores: pd.DataFrame, path, view: str = "unified",
         ax.set_title(f"terms of {low}-{high} genes (n={n_terms})", fontsize=9)
         ax.set_xlabel("AUROC per term")
     axes[0][0].set_yticks(range(1, len(methods) + 1), methods, fontsize=8)
+    axes[0][0].invert_yaxis()  # the first method (the model) on top
     fig.suptitle(f"GO-term prediction, {view} view, {split} terms", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
