@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import average_precision_score, roc_auc_score
@@ -48,15 +49,37 @@ def test_near_duplicates_collapse_into_the_largest_and_distinct_sets_stay():
 
 
 def test_the_term_split_is_fixed_by_the_seed_and_does_not_depend_on_the_collection():
-    terms = [f"GO:{i:04d}" for i in range(1000)]
-    split = gf.term_split(terms)
-    assert sum(v == "dev" for v in split.values()) == 500
-    assert gf.term_split(list(reversed(terms))) == split  # order given does not matter
-    assert gf.term_split(terms, seed=1) != split
-    genes, sets = _planted()
-    task = _task(genes, sets)
+    rng = np.random.default_rng(0)
+    sets = {f"GO:{i:04d}": list(rng.choice(5000, 30, replace=False)) for i in range(1000)}
+    split = gf.term_split(sets)
+    assert sum(v == "dev" for v in split.values()) == 500  # no overlaps: groups of one
+    assert gf.term_split(dict(reversed(sets.items()))) == split  # order does not matter
+    assert gf.term_split(sets, seed=1) != split
+    genes, planted = _planted()
+    task = _task(genes, planted)
     # the task's halves are those of the whole file, whatever genes are embedded
-    assert task.terms["split"].to_dict() == {t: gf.term_split(sets)[t] for t in task.terms.index}
+    whole = gf.term_split(planted)
+    assert task.terms["split"].to_dict() == {t: whole[t] for t in task.terms.index}
+
+
+def test_overlapping_terms_share_a_half():
+    # a chain a-b-c of terms overlapping by 3 of 5 genes (Jaccard 0.6), and d apart
+    sets = {"a": [1, 2, 3, 4], "b": [2, 3, 4, 5], "c": [3, 4, 5, 6], "d": [7, 8, 9, 10],
+            "e": [1, 2, 11, 12]}  # e shares 2 of 6 with a: Jaccard 1/3, not linked
+    for seed in range(20):
+        split = gf.term_split(sets, seed=seed)
+        assert split["a"] == split["b"] == split["c"]
+    assert any(gf.term_split(sets, seed=s)["e"] != gf.term_split(sets, seed=s)["a"]
+               for s in range(20))  # e is not linked to a: it may fall in the other half
+    # with the real GO sets no test term shares more than half its genes with a dev term
+    from dglgene.datasets.go import go_gene_sets
+
+    go = go_gene_sets("cc")
+    split = gf.term_split(go)
+    dev = [set(go[t]) for t in go if split[t] == "dev"]
+    for term in (t for t in go if split[t] == "test"):
+        genes = set(go[term])
+        assert all(len(genes & d) / len(genes | d) <= gf.TERM_SPLIT_LINK for d in dev)
 
 
 def test_universe_holds_annotated_genes_only_and_terms_are_sized_on_it():
@@ -90,7 +113,7 @@ def _some_bp_genes(n: int) -> list[str]:
 def test_folds_hold_each_class_as_evenly_as_possible(seed, n, n_pos, n_folds):
     labels = np.zeros((n, 1), dtype=bool)
     labels[np.random.default_rng(seed).choice(n, n_pos, replace=False)] = True
-    folds = gf._stratified_folds(labels, n_folds, seed)[:, 0]
+    folds = gf._stratified_folds(labels, n_folds, seed, ["term"])[:, 0]
     for cls in (True, False):
         sizes = np.bincount(folds[labels[:, 0] == cls], minlength=n_folds)
         assert sizes.max() - sizes.min() <= 1
@@ -216,7 +239,7 @@ def test_neighbour_voting_by_hand():
 
 
 # ----------------------------------------------------------------------------- floors, report
-def _collection(genes, sets, rng) -> GraphCollection:
+def _collection(genes, sets, rng, expression: bool = True) -> GraphCollection:
     graphs = []
     for d in ("d1", "d2"):
         # edges inside the planted terms, and a few random ones
@@ -230,6 +253,8 @@ def _collection(genes, sets, rng) -> GraphCollection:
         a.setdiag(1)
         graph = GeneGraph.from_adjacency(a.tocsr(), rng.standard_normal((n, 3)), genes,
                                          dataset=d, modality="rna", tissue="blood")
+        if expression:
+            graph.graph.ndata["mean_expression"] = torch.as_tensor(rng.random(n))
         graphs.append(graph)
     return GraphCollection(graphs)
 
@@ -249,6 +274,10 @@ def test_floors_score_the_same_terms_and_neighbour_voting_finds_graph_modules():
         unified = table["view"] == "unified"
         assert table.loc[unified, "auroc_degree_matched"].notna().all()
         assert table.loc[~unified, "auroc_degree_matched"].isna().all()
+    # graphs saved before they recorded mean expression: the floors that need it are left out
+    old = gf.function_floors(task, _collection(genes, sets, rng, expression=False), like,
+                             views=("unified",))
+    assert set(old) == set(gf.FLOORS) - {"expression", "degree + datasets + expression"}
     nv = floors["neighbour voting"]
     assert nv["auroc"].min() > 0.95  # the graphs hold the modules
     assert floors["random"]["auroc"].mean() == pytest.approx(0.5, abs=0.12)
@@ -280,3 +309,34 @@ def test_bad_views_and_scorers_are_refused_in_one_line():
         gf.function_scores(task, emb, views=("own",), scorer="knn")
     with pytest.raises(DglgeneInputError, match="splits"):
         _task(genes, sets, splits=("train",))
+
+
+def test_missing_gene_names_are_no_genes():
+    genes, sets = _planted()
+    task = _task([*genes, np.nan, None], sets)
+    assert list(task.gene_index([np.nan, None, "nan", "g000"])) == [-1, -1, -1, 0]
+    assert "nan" not in task.symbols.index
+
+
+def test_a_term_whose_training_fold_lacks_positives_is_not_scored():
+    genes, sets = _planted()
+    task = _task(genes, sets)
+    term = task.terms.index.get_loc("GO:0 term 0")
+    positive = task.labels[:, term]
+    task.folds[positive, term] = 0  # every positive in fold 0: its training rows have none
+    task.folds[~positive, term] = np.arange((~positive).sum()) % task.n_folds
+    emb = _embedding({"d1": _module_rows(genes, sets, np.random.default_rng(5))},
+                     {"d1": genes})
+    scored = gf.function_scores(task, emb, views=("unified", "own"))
+    assert "GO:0 term 0" not in set(scored["term"])
+    assert set(scored["term"]) == set(task.terms.index) - {"GO:0 term 0"}
+
+
+def test_summary_bins_terms_by_size_closed_on_the_right():
+    rows = [{"method": "m", "view": "unified", "term": f"t{n}", "split": "test",
+             "n_genes": n, "auroc": a, "auprc_ratio": 1.0}
+            for n, a in ((20, 0.6), (50, 0.7), (51, 0.8), (100, 0.9), (101, 0.5), (200, 0.7))]
+    row = gf.summarize_function(pd.DataFrame(rows), "m").iloc[0]
+    assert row["auroc_20-50"] == pytest.approx(0.65)
+    assert row["auroc_51-100"] == pytest.approx(0.85)
+    assert row["auroc_101-200"] == pytest.approx(0.6)

@@ -47,6 +47,8 @@ def test_gene_table_schema_and_known_rows():
     assert genes.loc[3576, "symbol"] == "CXCL8"
     assert genes.loc[7157].tolist() == ["TP53", "protein-coding", "17", 1, 1, 1]
     assert genes.loc[3].tolist() == ["A2MP1", "pseudo", "12", 0, 0, 0]
+    # A1BG's only BP annotation is ND to the root (GO:0008150): its function is unknown
+    assert genes.loc[1, "go_bp"] == 0
     assert genes.loc[4512].tolist() == ["COX1", "protein-coding", "MT", 1, 1, 1]
     assert (genes["chromosome"] == "MT").sum() == 37
 

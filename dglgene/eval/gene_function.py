@@ -50,7 +50,9 @@ carry the term in the training folds).
 
 from __future__ import annotations
 
+import functools
 import itertools
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -58,6 +60,7 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 from scipy.stats import rankdata, wilcoxon
 
 from dglgene.data import GraphCollection
@@ -67,7 +70,11 @@ from dglgene.errors import DglgeneInputError, require_at_least
 from dglgene.eval.logistic import decision_function, fit_logistic
 
 __all__ = [
+    "COVARIATE_FLOORS",
     "FLOORS",
+    "KNN_K",
+    "LOGISTIC_C",
+    "TERM_SPLIT_LINK",
     "TERM_SPLIT_SEED",
     "VIEWS",
     "FunctionTask",
@@ -85,11 +92,21 @@ __all__ = [
 
 #: The seed that splits every ontology's terms into development and test halves, once.
 TERM_SPLIT_SEED = 0
+#: Terms whose genes overlap by more than this Jaccard index fall in the same half.
+TERM_SPLIT_LINK = 0.5
 #: The views an embedding is scored in (see the module docstring).
 VIEWS = ("unified", "own", "transfer")
+#: The floors scored by the logistic scorer on row covariates: their names and columns.
+COVARIATE_FLOORS = {"degree": ("log_degree",), "datasets": ("n_datasets",),
+                    "expression": ("mean_expression",),
+                    "degree + datasets + expression": ("log_degree", "n_datasets",
+                                                       "mean_expression")}
 #: The floors' names in :func:`function_floors`' output.
-FLOORS = ("random", "degree", "datasets", "expression", "degree + datasets + expression",
-          "neighbour voting")
+FLOORS = ("random", *COVARIATE_FLOORS, "neighbour voting")
+#: The logistic scorer's inverse L2 strength (scikit-learn's ``C``) and the kNN scorer's
+#: neighbours.
+LOGISTIC_C = 1.0
+KNN_K = 25
 #: Term sizes (universe genes) by which results are binned.
 SIZE_BINS = (20, 50, 100, 200)
 _DEGREE_BINS = 10
@@ -119,30 +136,62 @@ def collapse_duplicates(members: Mapping[str, set], jaccard: float = 0.9
     return kept
 
 
-def term_split(terms: Iterable[str], seed: int = TERM_SPLIT_SEED) -> dict[str, str]:
-    """``{term: "dev" | "test"}``: the sorted terms, permuted by ``seed``, halved.
+def term_split(gene_sets: Mapping[str, Iterable[str]], seed: int = TERM_SPLIT_SEED,
+               link: float = TERM_SPLIT_LINK) -> dict[str, str]:
+    """``{term: "dev" | "test"}``: terms linked by a Jaccard index of their genes above
+    ``link`` (and so on, transitively) form a group; the groups, in an order drawn by
+    ``seed``, fill the development half up to half the terms (a group that would overfill
+    it is skipped), the rest is the test half.
 
     Made from the whole gene-set file, not from one collection's terms, so a term keeps
-    its half whatever is embedded.
+    its half whatever is embedded; and no test term shares more than ``link`` of its
+    genes with a development term, so a setting chosen on development terms is not chosen
+    on near-copies of the test terms. (A small term inside a much larger one can still
+    fall in the other half: GO terms nest.)
 
-    >>> term_split(["t1", "t2", "t3", "t4"], seed=0)
-    {'t1': 'dev', 't2': 'test', 't3': 'dev', 't4': 'test'}
+    >>> sets = {"t1": "abcd", "t2": "abce", "t3": "wxyz", "t4": "mnop"}
+    >>> split = term_split(sets, seed=0)  # t1 and t2 share 3 of 5 genes: one group
+    >>> split["t1"] == split["t2"], sorted(split.values())
+    (True, ['dev', 'dev', 'test', 'test'])
     """
-    terms = sorted(set(terms))
-    order = np.random.default_rng(seed).permutation(len(terms))
-    half = {int(i): ("dev" if rank < len(terms) // 2 else "test")
-            for rank, i in enumerate(order)}
-    return {term: half[i] for i, term in enumerate(terms)}
+    names = sorted(gene_sets)
+    genes = {g: i for i, g in enumerate(sorted({g for t in names for g in gene_sets[t]}))}
+    rows = [t for t, name in enumerate(names) for _ in set(gene_sets[name])]
+    cols = [genes[g] for name in names for g in set(gene_sets[name])]
+    incidence = sp.csr_matrix((np.ones(len(rows)), (rows, cols)),
+                              shape=(len(names), len(genes)))
+    shared = (incidence @ incidence.T).tocoo()
+    size = np.asarray(incidence.sum(1)).ravel()
+    jaccard = shared.data / (size[shared.row] + size[shared.col] - shared.data)
+    linked = (jaccard > link) & (shared.row != shared.col)
+    graph = sp.csr_matrix((np.ones(linked.sum()), (shared.row[linked], shared.col[linked])),
+                          shape=(len(names), len(names)))
+    _, group = connected_components(graph, directed=False)
+    sizes = np.bincount(group)
+    half, n_dev, dev = len(names) // 2, 0, set()
+    for g in np.random.default_rng(seed).permutation(len(sizes)):
+        if n_dev + sizes[g] <= half:  # a group that would overfill it goes to test
+            dev.add(int(g))
+            n_dev += sizes[g]
+    return {name: ("dev" if int(group[t]) in dev else "test") for t, name in enumerate(names)}
 
 
-def _stratified_folds(labels: np.ndarray, n_folds: int, seed: int) -> np.ndarray:
+@functools.cache
+def _go_term_split(ontology: str, seed: int) -> dict[str, str]:
+    return term_split(go_gene_sets(ontology), seed)
+
+
+def _stratified_folds(labels: np.ndarray, n_folds: int, seed: int,
+                      terms: Sequence[str]) -> np.ndarray:
     """Genes x terms fold numbers: per term, positives and negatives each dealt round the
-    folds in a random order, so every fold holds its share of both."""
-    rng = np.random.default_rng(seed)
+    folds in a random order, so every fold holds its share of both. A term's order is
+    drawn from ``seed`` and the term's name alone, so its folds do not depend on which
+    other terms are scored."""
     n, n_terms = labels.shape
     folds = np.empty((n, n_terms), dtype=np.int8)
     position = np.empty(n, dtype=np.int64)
     for t in range(n_terms):
+        rng = np.random.default_rng([seed, zlib.crc32(str(terms[t]).encode())])
         order = rng.permutation(n)
         positive = labels[order, t]
         # rank within class in the random order, dealt round the folds
@@ -172,9 +221,10 @@ class FunctionTask:
     n_folds: int
 
     def gene_index(self, symbols: Sequence[str]) -> np.ndarray:
-        """Universe index of each symbol (-1 where it is not in the universe)."""
-        return self.symbols["index"].reindex(pd.Index(symbols).astype(str)).fillna(-1) \
-            .to_numpy(dtype=np.int64)
+        """Universe index of each symbol (-1 where it is not in the universe, or is not a
+        string)."""
+        keys = pd.Index([s if isinstance(s, str) else "" for s in symbols], dtype=object)
+        return self.symbols["index"].reindex(keys).fillna(-1).to_numpy(dtype=np.int64)
 
     def match_rate(self) -> dict[str, float]:
         """How the embedded symbols were mapped, and the share that reached the universe."""
@@ -193,13 +243,19 @@ def function_task(symbols: Iterable[str], ontology: str = "bp", *,
 
     ``ontology`` names the vendored GO sets (``"bp"``, ``"mf"``, ``"cc"``); the universe is
     then every mapped gene with at least one annotation in that ontology. With
-    ``gene_sets`` (symbols as given, no mapping), the universe is the embedded genes in any
-    set. ``seed`` draws the folds; ``split_seed`` the development/test halves; ``splits``
-    keeps the terms of those halves (duplicates are collapsed before, over all terms).
+    ``gene_sets`` (symbols as given, no mapping; ``ontology`` is then ``"custom"``), the
+    universe is the embedded genes in any set. ``seed`` draws the folds; ``split_seed`` the
+    development/test halves (:func:`term_split`); ``splits`` keeps the terms of those
+    halves (duplicates are collapsed before, over all terms).
     """
     require_at_least("n_folds", n_folds, 2)
-    symbols = pd.Index(pd.unique(np.asarray(list(symbols), dtype=str)))
-    if gene_sets is None:
+    if not splits or set(splits) - {"dev", "test"}:
+        raise DglgeneInputError(f"splits must name 'dev', 'test' or both, got {list(splits)}")
+    # a missing name (NaN, None) is no gene: kept out rather than read as the text "nan"
+    symbols = pd.Index(pd.unique(pd.Series([s for s in symbols if isinstance(s, str)],
+                                           dtype=object)), dtype=object)
+    custom = gene_sets is not None
+    if not custom:
         if str(ontology).lower() not in GO_ONTOLOGIES:
             raise DglgeneInputError(f"unknown GO ontology {ontology!r}; choose one of "
                                     f"{', '.join(GO_ONTOLOGIES)}")
@@ -209,14 +265,16 @@ def function_task(symbols: Iterable[str], ontology: str = "bp", *,
         annotated = set(table.loc[table[f"go_{ontology}"] == 1, "symbol"])
         gene_sets = go_gene_sets(ontology)
     else:
+        ontology = "custom"
         mapped = pd.DataFrame({"official": symbols, "how": "given"}, index=symbols)
         annotated = {g for members in gene_sets.values() for g in members}
     official = mapped["official"].where(mapped["official"].isin(annotated))
     genes = pd.Index(sorted(official.dropna().unique()))
     if len(genes) < 2 * n_folds:
+        where = "the gene sets" if custom else f"GO {ontology.upper()}"
         raise DglgeneInputError(f"only {len(genes)} of the {len(symbols)} embedded genes are "
-                                f"annotated in {ontology!r}; check the gene naming (human "
-                                "HGNC symbols or Ensembl ids)")
+                                f"annotated in {where}; check the gene naming (human HGNC "
+                                "symbols or Ensembl ids)")
     position = pd.Series(np.arange(len(genes)), index=genes)
     index = official.map(position).fillna(-1).astype(np.int64)
     symbol_table = pd.DataFrame({"official": mapped["official"], "how": mapped["how"],
@@ -228,10 +286,8 @@ def function_task(symbols: Iterable[str], ontology: str = "bp", *,
         raise DglgeneInputError(f"no gene set has {min_size} to {max_size} of the {len(genes)} "
                                 "universe genes; embed more genes or lower min_size")
     kept = collapse_duplicates(members, duplicate_jaccard)
-    halves = term_split(gene_sets, split_seed)
-    unknown = set(splits) - {"dev", "test"}
-    if unknown or not splits:
-        raise DglgeneInputError(f"splits must name 'dev', 'test' or both, got {list(splits)}")
+    halves = (term_split(gene_sets, split_seed) if custom
+              else _go_term_split(ontology, split_seed))
     names = sorted(t for t in kept if halves[t] in splits)
     labels = np.zeros((len(genes), len(names)), dtype=bool)
     for t, term in enumerate(names):
@@ -240,7 +296,7 @@ def function_task(symbols: Iterable[str], ontology: str = "bp", *,
                           "merged": ["; ".join(sorted(kept[t])) for t in names]},
                          index=pd.Index(names, name="term"))
     return FunctionTask(ontology, genes, symbol_table, terms, labels,
-                        _stratified_folds(labels, n_folds, seed), n_folds)
+                        _stratified_folds(labels, n_folds, seed, names), n_folds)
 
 
 # ----------------------------------------------------------------------------- rows
@@ -259,12 +315,16 @@ class _Rows:
                 raise DglgeneInputError(f"the embedding has no obs[{column!r}] column; give an "
                                         "AnnData with one row per (dataset, gene) as `dglgene "
                                         "embed` writes")
-        values = np.asarray(emb.X, dtype=np.float64)
+        x = emb.X.toarray() if sp.issparse(emb.X) else emb.X
+        values = np.asarray(x, dtype=np.float64)
         if not np.isfinite(values).all():
             raise DglgeneInputError("the embedding has NaN or infinite values; clean it first")
-        gene = task.gene_index(emb.obs["gene"].astype(str).to_numpy())
+        gene = task.gene_index(emb.obs["gene"].to_numpy(dtype=object))
         dataset = emb.obs["dataset"].astype(str).to_numpy()
         keep = gene >= 0
+        if not keep.any():
+            raise DglgeneInputError("no row of the embedding is a gene of the task's universe; "
+                                    "check that obs['gene'] holds the same gene naming")
         # two symbols of one dataset mapped to one gene: the first row stands for it
         frame = pd.DataFrame({"gene": gene, "dataset": dataset})
         keep &= ~frame.duplicated().to_numpy()
@@ -286,14 +346,17 @@ def _standardized(values: np.ndarray) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- scorers
 def _logistic_scores(rows: _Rows, task: FunctionTask, train_pool: np.ndarray,
-                     test_pool: np.ndarray, C: float) -> np.ndarray:
+                     test_pool: np.ndarray, C: float) -> tuple[np.ndarray, np.ndarray]:
     """Rows x terms out-of-fold log-odds for the rows of ``test_pool`` (NaN elsewhere), on
-    the columns standardised over both pools' rows."""
+    the columns standardised over both pools' rows; and per term whether some fold with
+    rows to score had training rows of one class only (its model cannot rank them: the
+    term is not scored there)."""
     x = np.zeros_like(rows.values)
     pools = train_pool | test_pool
     x[pools] = _standardized(rows.values[pools])
     labels, folds = task.labels[rows.gene], task.folds[rows.gene]
     scores = np.full(labels.shape, np.nan)
+    one_class = np.zeros(labels.shape[1], dtype=bool)
     for f in range(task.n_folds):
         held = folds == f
         train = train_pool[:, None] & ~held
@@ -301,11 +364,13 @@ def _logistic_scores(rows: _Rows, task: FunctionTask, train_pool: np.ndarray,
         rows_needed = test.any(1)
         if not rows_needed.any():
             continue
-        coef, intercept = fit_logistic(x[train.any(1)], labels[train.any(1)],
-                                       train[train.any(1)], C=C)
+        n_pos = (labels & train).sum(0)
+        one_class |= test.any(0) & ((n_pos == 0) | (n_pos == train.sum(0)))
+        training = train.any(1)
+        coef, intercept = fit_logistic(x[training], labels[training], train[training], C=C)
         decision = decision_function(x[rows_needed], coef, intercept)
         scores[rows_needed] = np.where(test[rows_needed], decision, scores[rows_needed])
-    return scores
+    return scores, one_class
 
 
 def _knn_scores(rows: _Rows, task: FunctionTask, k: int) -> np.ndarray:
@@ -376,7 +441,10 @@ def _auroc_columns(positive: np.ndarray, scores: np.ndarray) -> np.ndarray:
 
 def _degree_matched_auroc(positive: np.ndarray, scores: np.ndarray, degree: np.ndarray
                           ) -> np.ndarray:
-    """Per column: the AUROC within each degree decile, weighted by the decile's positives."""
+    """Per column: the AUROC within each degree decile, weighted by the decile's positives
+    (rows without a degree are left out)."""
+    known = np.isfinite(degree)
+    positive, scores, degree = positive[known], scores[known], degree[known]
     edges = np.quantile(degree, np.linspace(0, 1, _DEGREE_BINS + 1)[1:-1])
     decile = np.searchsorted(edges, degree, side="right")
     total = np.zeros(positive.shape[1])
@@ -392,13 +460,16 @@ def _degree_matched_auroc(positive: np.ndarray, scores: np.ndarray, degree: np.n
 
 
 def _term_metrics(task: FunctionTask, gene: np.ndarray, scores: np.ndarray,
-                  degree: np.ndarray | None) -> pd.DataFrame:
+                  degree: np.ndarray | None, unscored: np.ndarray | None = None
+                  ) -> pd.DataFrame:
     """Per term over the given rows (one dataset, or the unified genes): AUROC, average
     precision over prevalence and, with ``degree``, the degree-matched AUROC. NaN for a
-    term with fewer than ``n_folds`` positives among the rows."""
+    term with fewer than ``n_folds`` positives among the rows, or ``unscored``."""
     positive = task.labels[gene]
     n_pos = positive.sum(0)
     scored = n_pos >= task.n_folds
+    if unscored is not None:
+        scored &= ~unscored
     auroc = np.where(scored, _auroc_columns(positive, scores), np.nan)
     ratio = np.full(len(n_pos), np.nan)
     for t in np.flatnonzero(scored):
@@ -418,44 +489,52 @@ def _row_degree(rows: _Rows, degree: pd.Series | None) -> np.ndarray | None:
 
 
 def function_scores(task: FunctionTask, emb: ad.AnnData, *, views: Sequence[str] = VIEWS,
-                    scorer: str = "logistic", C: float = 1.0, k: int = 25,
+                    scorer: str = "logistic", C: float = LOGISTIC_C, k: int = KNN_K,
                     degree: pd.Series | None = None) -> pd.DataFrame:
     """Per term and view: ``auroc``, ``auprc_ratio`` and ``auroc_degree_matched``.
 
-    ``emb`` has one row per (dataset, gene) (obs ``gene`` and ``dataset``). ``degree``
-    (universe index -> co-expression degree; :func:`function_floors` makes it) adds the
-    degree-matched AUROC to the unified view. Returns a long table: view, term, split,
-    n_genes and the scores.
+    ``emb`` has one row per (dataset, gene) (obs ``gene`` and ``dataset``). ``scorer``:
+    ``"logistic"`` (every view; ``C``, the inverse L2 strength) or ``"knn"`` (the unified
+    view; ``k`` neighbours). ``degree`` (universe index -> co-expression degree;
+    :func:`unified_degree`) adds the degree-matched AUROC to the unified view. Returns a
+    long table: view, term, split, n_genes and the scores.
     """
     unknown = set(views) - set(VIEWS)
     if unknown:
         raise DglgeneInputError(f"unknown views {sorted(unknown)}; choose from {VIEWS}")
     if scorer not in ("logistic", "knn"):
         raise DglgeneInputError(f"unknown scorer {scorer!r}; use 'logistic' or 'knn'")
+    if scorer == "knn" and set(views) != {"unified"}:
+        raise DglgeneInputError("the kNN scorer scores the unified view only; use "
+                                "views=('unified',) or scorer='logistic' (the logistic scorer)")
     rows = _Rows.of(emb, task)
     tables = []
     for view in views:
         if view == "unified":
             unified = rows.unified()
             if scorer == "knn":
-                scores = _knn_scores(unified, task, k)
+                scores, unscored = _knn_scores(unified, task, k), None
             else:
                 every = np.ones(len(unified.gene), dtype=bool)
-                scores = _logistic_scores(unified, task, every, every, C)
-            metrics = _term_metrics(task, unified.gene, scores, _row_degree(unified, degree))
+                scores, unscored = _logistic_scores(unified, task, every, every, C)
+            metrics = _term_metrics(task, unified.gene, scores, _row_degree(unified, degree),
+                                    unscored)
         else:
-            if scorer != "logistic":
-                raise DglgeneInputError(f"the {view!r} view is scored by the logistic scorer; "
-                                        "use scorer='logistic' or views=('unified',)")
             parts = []
             for dataset in pd.unique(rows.dataset):
                 mine = rows.dataset == dataset
                 train_pool = mine if view == "own" else ~mine
-                scores = _logistic_scores(rows, task, train_pool, mine, C)
-                parts.append(_term_metrics(task, rows.gene[mine], scores[mine], None))
-            metrics = sum(p.fillna(0) for p in parts) / sum(p.notna() for p in parts)
+                scores, unscored = _logistic_scores(rows, task, train_pool, mine, C)
+                parts.append(_term_metrics(task, rows.gene[mine], scores[mine], None,
+                                           unscored))
+            metrics = _mean_over_datasets(parts)
         tables.append(metrics.assign(view=view))
     return _long(task, tables)
+
+
+def _mean_over_datasets(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Per term, the mean over the datasets that scored it (NaN where none did)."""
+    return sum(p.fillna(0) for p in parts) / sum(p.notna() for p in parts)
 
 
 def _long(task: FunctionTask, tables: list[pd.DataFrame]) -> pd.DataFrame:
@@ -467,45 +546,50 @@ def _long(task: FunctionTask, tables: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def function_floors(task: FunctionTask, collection: GraphCollection, like: ad.AnnData, *,
-                    views: Sequence[str] = VIEWS, C: float = 1.0, seed: int = 0,
+                    views: Sequence[str] = VIEWS, C: float = LOGISTIC_C, seed: int = 0,
                     degree: pd.Series | None = None) -> dict[str, pd.DataFrame]:
     """The floors' scores (as :func:`function_scores` gives them), on ``task``'s terms and
-    folds: ``random`` (a Gaussian embedding of ``like``'s shape), ``degree``, ``datasets``,
-    ``expression`` and ``degree + datasets + expression`` (logistic on those row
-    covariates), and ``neighbour voting`` on ``collection``'s graphs."""
-    obs = _covariates(collection)
+    folds: ``random`` (a Gaussian embedding of ``like``'s shape, drawn by ``seed``), the
+    logistic scorer on the row covariates of :data:`COVARIATE_FLOORS`, and ``neighbour
+    voting`` on ``collection``'s graphs. Graphs without ``ndata["mean_expression"]``
+    (saved by earlier versions) leave out the floors that need it."""
+    obs = _covariates(task, collection)
     random = ad.AnnData(np.random.default_rng(seed).standard_normal(like.shape),
                         obs=like.obs[["gene", "dataset"]].copy())
     floors = {"random": function_scores(task, random, views=views, C=C, degree=degree)}
-    covariates = {"degree": ["log_degree"], "datasets": ["n_datasets"],
-                  "expression": ["mean_expression"],
-                  "degree + datasets + expression": ["log_degree", "n_datasets",
-                                                     "mean_expression"]}
-    for name, columns in covariates.items():
-        emb = ad.AnnData(obs[columns].to_numpy(np.float64), obs=obs[["gene", "dataset"]])
-        floors[name] = function_scores(task, emb, views=views, C=C, degree=degree)
+    for name, columns in COVARIATE_FLOORS.items():
+        if set(columns) <= set(obs):
+            emb = ad.AnnData(obs[list(columns)].to_numpy(np.float64),
+                             obs=obs[["gene", "dataset"]])
+            floors[name] = function_scores(task, emb, views=views, C=C, degree=degree)
     floors["neighbour voting"] = _neighbour_voting_scores(task, collection, views, degree)
     return floors
 
 
-def _covariates(collection: GraphCollection) -> pd.DataFrame:
+def _covariates(task: FunctionTask, collection: GraphCollection) -> pd.DataFrame:
+    """Per (dataset, gene) row: log co-expression degree, mean log expression (where every
+    graph has it) and the number of datasets holding the gene (as mapped to the universe,
+    so an old and a current symbol count as one gene)."""
     frames = []
     for g in collection:
+        frame = pd.DataFrame({"gene": g.genes, "dataset": g.dataset,
+                              "log_degree": np.log1p(g.degree())})
         expression = g.graph.ndata.get("mean_expression")
-        frames.append(pd.DataFrame({
-            "gene": g.genes, "dataset": g.dataset, "log_degree": np.log1p(g.degree()),
-            "mean_expression": (np.zeros(g.n_genes) if expression is None
-                                else expression.numpy().astype(np.float64))}))
+        if expression is not None:
+            frame["mean_expression"] = expression.numpy().astype(np.float64)
+        frames.append(frame)
     obs = pd.concat(frames, ignore_index=True)
-    obs["n_datasets"] = obs.groupby("gene")["dataset"].transform("size").astype(np.float64)
+    index = task.gene_index(obs["gene"].to_numpy(dtype=object))
+    key = np.where(index >= 0, index.astype(str), "symbol:" + obs["gene"].astype(str))
+    obs["n_datasets"] = obs.groupby(key)["dataset"].transform("nunique").astype(np.float64)
     obs.index = obs["dataset"] + ":" + obs["gene"]
     return obs
 
 
 def unified_degree(task: FunctionTask, collection: GraphCollection) -> pd.Series:
     """Universe index -> the gene's co-expression degree, averaged over its datasets."""
-    obs = _covariates(collection)
-    index = task.gene_index(obs["gene"].to_numpy())
+    obs = _covariates(task, collection)
+    index = task.gene_index(obs["gene"].to_numpy(dtype=object))
     degree = pd.Series(np.expm1(obs["log_degree"].to_numpy()), index=index)
     return degree[degree.index >= 0].groupby(level=0).mean()
 
@@ -537,20 +621,20 @@ def _neighbour_voting_scores(task: FunctionTask, collection: GraphCollection,
         for dataset, genes in members.items():
             graph = graphs[dataset] if view == "own" else total - graphs[dataset]
             parts.append(_term_metrics(task, genes, neighbour_voting(task, graph)[genes], None))
-        metrics = sum(p.fillna(0) for p in parts) / sum(p.notna() for p in parts)
-        tables.append(metrics.assign(view=view))
+        tables.append(_mean_over_datasets(parts).assign(view=view))
     return _long(task, tables)
 
 
 def evaluate_gene_function(methods: Mapping[str, ad.AnnData], collection: GraphCollection,
-                  ontology: str = "bp", *, views: Sequence[str] = VIEWS, C: float = 1.0,
-                  seed: int = 0, floors: bool = True, splits: Sequence[str] = ("test",)
-                  ) -> tuple[FunctionTask, pd.DataFrame]:
+                           ontology: str = "bp", *, views: Sequence[str] = VIEWS,
+                           C: float = LOGISTIC_C, seed: int = 0, floors: bool = True,
+                           splits: Sequence[str] = ("test",)
+                           ) -> tuple[FunctionTask, pd.DataFrame]:
     """Every method (``{name: embedding}``, rows of ``collection``'s datasets) and, with
     ``floors``, every floor, scored on one task: ``(task, long table with a method
     column)``, on the terms of ``splits`` (the test half by default: choose settings with
-    ``splits=("dev",)``). Feed the table to :func:`summarize_function` and
-    :func:`plot_function_scores`."""
+    ``splits=("dev",)``). ``seed`` draws the folds and the random floor. Feed the table to
+    :func:`summarize_function` and :func:`plot_function_scores`."""
     if not methods:
         raise DglgeneInputError("give at least one method: {name: embedding}")
     symbols = [gene for g in collection for gene in g.genes]
@@ -570,6 +654,12 @@ def evaluate_gene_function(methods: Mapping[str, ad.AnnData], collection: GraphC
 
 
 # ----------------------------------------------------------------------------- report
+def _size_labels() -> list[str]:
+    """``20-50``, ``51-100``, ``101-200``: the term-size bins, each closed on the right."""
+    return [f"{low + (i > 0)}-{high}"
+            for i, (low, high) in enumerate(itertools.pairwise(SIZE_BINS))]
+
+
 def _bootstrap_ci(values: np.ndarray, seed: int, n: int = 2000) -> tuple[float, float]:
     rng = np.random.default_rng(seed)
     means = values[rng.integers(0, len(values), (n, len(values)))].mean(1)
@@ -602,10 +692,10 @@ def summarize_function(scores: pd.DataFrame, reference: str, *, split: str = "te
                "auprc_ratio": group["auprc_ratio"].mean()}
         if "auroc_degree_matched" in group and group["auroc_degree_matched"].notna().any():
             row["auroc_degree_matched"] = group["auroc_degree_matched"].mean()
-        size_bin = pd.cut(group["n_genes"], SIZE_BINS, include_lowest=True)
-        for interval, auroc in group["auroc"].groupby(size_bin, observed=False).mean().items():
-            row[f"auroc_{int(interval.left) + (interval.left > SIZE_BINS[0])}-"
-                f"{int(interval.right)}"] = auroc
+        size_bin = pd.cut(group["n_genes"], SIZE_BINS, labels=_size_labels(),
+                          include_lowest=True)
+        for label, auroc in group["auroc"].groupby(size_bin, observed=False).mean().items():
+            row[f"auroc_{label}"] = auroc
         if "seed" in scores:
             mine = scores[(scores["method"] == method) & (scores["view"] == view)]
             row["sd_over_seeds"] = mine.groupby("seed")["auroc"].mean().std()
@@ -614,8 +704,8 @@ def summarize_function(scores: pd.DataFrame, reference: str, *, split: str = "te
             both = ref.index.intersection(group.index)
             diff = ref[both] - group.loc[both, "auroc"]
             row["delta_reference"] = diff.mean()
-            row["p_reference_greater"] = (wilcoxon(diff, alternative="greater").pvalue
-                                          if (diff != 0).any() else 1.0)
+            row["p_reference_greater"] = (np.nan if diff.empty else 1.0 if not diff.any()
+                                          else wilcoxon(diff, alternative="greater").pvalue)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -632,16 +722,17 @@ def plot_function_scores(scores: pd.DataFrame, path, view: str = "unified",
     data = data.groupby(["method", "term"], sort=False)[["auroc", "n_genes"]].mean() \
         .reset_index()
     methods = list(pd.unique(data["method"]))
-    bins = list(itertools.pairwise(SIZE_BINS))
-    fig, axes = plt.subplots(1, len(bins), figsize=(4 * len(bins), 0.45 * len(methods) + 1.5),
+    size_bin = pd.cut(data["n_genes"], SIZE_BINS, labels=_size_labels(), include_lowest=True)
+    fig, axes = plt.subplots(1, len(SIZE_BINS) - 1,
+                             figsize=(4 * (len(SIZE_BINS) - 1), 0.45 * len(methods) + 1.5),
                              sharex=True, sharey=True, squeeze=False)
-    for ax, (low, high) in zip(axes[0], bins):
-        inside = data[(data["n_genes"] >= low) & (data["n_genes"] <= high)]
+    for ax, label in zip(axes[0], _size_labels()):
+        inside = data[size_bin == label]
         values = [inside.loc[inside["method"] == m, "auroc"].to_numpy() for m in methods]
         ax.boxplot(values, orientation="horizontal", showfliers=False)
         ax.axvline(0.5, color="grey", lw=0.8, ls="--")
         n_terms = inside["term"].nunique()
-        ax.set_title(f"terms of {low}-{high} genes (n={n_terms})", fontsize=9)
+        ax.set_title(f"terms of {label} genes (n={n_terms})", fontsize=9)
         ax.set_xlabel("AUROC per term")
     axes[0][0].set_yticks(range(1, len(methods) + 1), methods, fontsize=8)
     axes[0][0].invert_yaxis()  # the first method (the model) on top

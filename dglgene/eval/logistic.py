@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["decision_function", "fit_logistic"]
+__all__ = ["balanced_weights", "decision_function", "fit_logistic"]
 
 _MAX_NEWTON = 50
 _MAX_HALVINGS = 30
@@ -61,9 +61,10 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, train: np.ndarray, C: float = 1.0
     regressions, one per column of ``y`` (rows x labels, bool), each fitted on the rows
     where its column of ``train`` (rows x labels, bool) is True.
 
-    A label whose training rows hold one class only has no minimiser: it gets coefficients
-    0 and an intercept of that class's sign and size ``1 / tol``, so it scores every row
-    alike.
+    Newton's method stops for a label when its full step is below ``tol`` in every
+    coefficient. A label whose training rows hold one class only has no minimiser: it gets
+    coefficients 0 and an intercept of that class's sign and size ``1 / tol``, so it scores
+    every row alike.
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=bool)
@@ -81,7 +82,8 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, train: np.ndarray, C: float = 1.0
     x1 = np.hstack([x, np.ones((n, 1))])
     # the Hessians' one large product runs in float32 (twice as fast); the gradient stays
     # float64, so Newton's steps still stop at the exact minimum
-    outer = (x1[:, :, None] * x1[:, None, :]).reshape(n, (d + 1) ** 2).astype(np.float32)
+    x32 = x1.astype(np.float32)
+    outer = (x32[:, :, None] * x32[:, None, :]).reshape(n, (d + 1) ** 2)
     penalty = np.ones(d + 1)
     penalty[d] = 0.0  # the intercept is not penalised
     solved = theta[active]
@@ -105,8 +107,13 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, train: np.ndarray, C: float = 1.0
             if not worse.any():
                 break
             scale[worse] *= 0.5
-        solved[todo], z[:, todo], current[todo] = candidate, z_new, value
-        todo = todo[np.abs(scale[:, None] * step).max(axis=1) >= tol]
+        # a label whose every halved step was worse keeps its point: it is at the minimum
+        # to within rounding
+        moved = ~worse
+        solved[todo[moved]] = candidate[moved]
+        z[:, todo[moved]] = z_new[:, moved]
+        current[todo[moved]] = value[moved]
+        todo = todo[moved & (np.abs(step).max(axis=1) >= tol)]
         if not len(todo):
             break
     theta[active] = solved

@@ -50,10 +50,13 @@ def gene_rows(db: sqlite3.Connection) -> list[tuple[int, str, str, str, int, int
     (``X|Y`` for the pseudoautosomal genes) and is empty where NCBI gives none.
 
     A GO flag is 1 when the gene has at least one direct annotation in that ontology
-    (any evidence code); the propagated ``go_*_all`` tables cover the same genes.
+    with evidence other than ND ("no biological data available", an annotation to the
+    ontology's root that says the function is unknown); the propagated ``go_*_all``
+    tables cover the same genes.
     """
     flags = {
-        ont: {_id for (_id,) in db.execute(f"SELECT DISTINCT _id FROM go_{ont}")}
+        ont: {_id for (_id,) in db.execute(
+            f"SELECT DISTINCT _id FROM go_{ont} WHERE evidence != 'ND'")}
         for ont in ONTOLOGIES
     }
     chromosomes: dict[int, list[str]] = {}
