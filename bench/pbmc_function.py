@@ -117,6 +117,8 @@ def main() -> None:
     parser.add_argument("--cache", default="out/pbmc/graphs")
     parser.add_argument("--out", help="append the JSON line to this file")
     parser.add_argument("--table", help="write the per-term scores (CSV) here")
+    parser.add_argument("--save", metavar="FILE",
+                        help="write MuSe-GNN's embedding (.h5ad) here, to score it again")
     parser.add_argument("--figures", metavar="DIR",
                         help="write the embedding's outputs (umap.png, enrichment, "
                              "function.png, kang_shift.png) to DIR")
@@ -134,6 +136,8 @@ def main() -> None:
     fit(model, collection, epochs=args.epochs, seed=args.seed, lr_encoder=args.lr_encoder)
     train_seconds = time.perf_counter() - start
     emb = model.embed(collection)
+    if args.save:
+        emb.write_h5ad(args.save)
     methods = {"MuSe-GNN": emb, "PCA": pca_embedding(collection, dim=args.dim, seed=args.seed)}
     start = time.perf_counter()
     _, scores = evaluate_gene_function(methods, collection, args.ontology, views=args.views,

@@ -340,3 +340,24 @@ def test_summary_bins_terms_by_size_closed_on_the_right():
     assert row["auroc_20-50"] == pytest.approx(0.65)
     assert row["auroc_51-100"] == pytest.approx(0.85)
     assert row["auroc_101-200"] == pytest.approx(0.6)
+
+
+def test_out_of_fold_scores_equal_sklearns_fit_per_fold():
+    from sklearn.linear_model import LogisticRegression
+
+    genes, sets = _planted()
+    task = _task(genes, sets)
+    rng = np.random.default_rng(6)
+    values = _module_rows(genes, sets, rng, noise=1.0)  # noisy: no term is separable
+    rows = gf._Rows(values, task.gene_index(genes), np.full(len(genes), "d1", dtype=object))
+    every = np.ones(len(genes), dtype=bool)
+    scores, unscored = gf._logistic_scores(rows, task, every, every, C=0.5)
+    assert not unscored.any()
+    x = (values - values.mean(0)) / values.std(0)
+    for t in range(task.labels.shape[1]):
+        y, fold = task.labels[rows.gene, t], task.folds[rows.gene, t]
+        for f in range(task.n_folds):
+            model = LogisticRegression(C=0.5, class_weight="balanced", tol=1e-12,
+                                       max_iter=10_000).fit(x[fold != f], y[fold != f])
+            np.testing.assert_allclose(scores[fold == f, t],
+                                       model.decision_function(x[fold == f]), atol=1e-5)
