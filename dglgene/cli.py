@@ -41,7 +41,7 @@ def _graphs(args: argparse.Namespace) -> int:
     from dglgene.data import build_collection
 
     collection = build_collection(args.inputs, **_given(args, "method", "n_hvg", "p_value",
-                                                        "top_k", "n_jobs"))
+                                                        "fdr", "top_k", "n_jobs"))
     collection.save(args.out)
     print(f"{'dataset':<24} {'cells':>7} {'genes':>6} {'edges':>9} {'density':>8} "
           f"{'method':>8} {'seconds':>8}")
@@ -300,6 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
     graphs.add_argument("--n-hvg", type=int, help="genes kept per dataset")
     graphs.add_argument("--p-value", type=float,
                         help="edge where the co-expression test gives p below this")
+    graphs.add_argument("--fdr", type=float,
+                        help="edge where the Benjamini-Hochberg adjusted p is below this "
+                             "(instead of --p-value)")
     graphs.add_argument("--top-k", type=int,
                         help="keep only each gene's k strongest significant partners")
     graphs.add_argument("--jobs", dest="n_jobs", type=int, help="datasets built in parallel")

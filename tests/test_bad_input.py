@@ -103,6 +103,31 @@ def test_cli_builds_and_saves(pair, tmp_path) -> None:
     assert all(g.n_genes == 40 for g in loaded)
 
 
+def test_cli_fdr_keeps_the_pairs_that_pass_benjamini_hochberg(pair, tmp_path) -> None:
+    from dglgene.data.build import GraphRecipe, coexpression, expression_values, prepare_expression
+    from dglgene.data.coexpression import false_discovery_rate
+
+    inputs = write(pair[:1], tmp_path)
+    result = run_cli("graphs", *inputs, "--out", str(tmp_path / "out"), "--n-hvg", "40",
+                     "--fdr", "0.01")
+    assert result.returncode == 0, result.stderr
+    graph = GraphCollection.load(tmp_path / "out")[0]
+    assert graph.info["fdr"] == 0.01
+    # the same edges by hand: the test's p-values of the chosen genes, adjusted over pairs
+    recipe = GraphRecipe(n_hvg=40)
+    expr = prepare_expression(pair[0], recipe)
+    genes, _ = recipe.select_genes(expr, recipe)
+    assert list(expr.genes[genes]) == graph.genes
+    _, p_value, _ = coexpression(expr, genes, expression_values(expr, genes, recipe), recipe)
+    upper = np.triu_indices(len(genes), k=1)
+    expected = false_discovery_rate(p_value[upper]) < 0.01
+    adjacency = graph.adjacency().toarray().astype(bool)
+    assert np.array_equal(adjacency[upper], expected) and 0 < expected.sum() < len(expected)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    assert "fdr must lie in (0, 1]" in cli_failure(bad, *inputs, "--fdr", "0")
+
+
 def cli_failure(tmp_path: Path, *args: str) -> str:
     out = tmp_path / "out"
     result = run_cli("graphs", *args, "--out", str(out))
