@@ -19,6 +19,7 @@ import json
 import time
 from pathlib import Path
 
+import anndata as ad
 import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
@@ -117,6 +118,9 @@ def main() -> None:
     parser.add_argument("--cache", default="out/pbmc/graphs")
     parser.add_argument("--out", help="append the JSON line to this file")
     parser.add_argument("--table", help="write the per-term scores (CSV) here")
+    parser.add_argument("--embedding", metavar="FILE",
+                        help="score this saved embedding (--save of a run with the same "
+                             "recipe and options) instead of training")
     parser.add_argument("--save", metavar="FILE",
                         help="write MuSe-GNN's embedding (.h5ad) here, to score it again")
     parser.add_argument("--figures", metavar="DIR",
@@ -130,12 +134,15 @@ def main() -> None:
     start = time.perf_counter()
     collection = collection_for(recipe, Path(args.cache))
     graph_seconds = time.perf_counter() - start
-    model = MuSeGNN(collection, dim=args.dim, seed=args.seed,
-                    losses={**MUSE_LOSSES, "sim": args.sim, "nce": args.nce})
     start = time.perf_counter()
-    fit(model, collection, epochs=args.epochs, seed=args.seed, lr_encoder=args.lr_encoder)
+    if args.embedding:  # a saved run of the same recipe: score it again
+        emb = ad.read_h5ad(args.embedding)
+    else:
+        model = MuSeGNN(collection, dim=args.dim, seed=args.seed,
+                        losses={**MUSE_LOSSES, "sim": args.sim, "nce": args.nce})
+        fit(model, collection, epochs=args.epochs, seed=args.seed, lr_encoder=args.lr_encoder)
+        emb = model.embed(collection)
     train_seconds = time.perf_counter() - start
-    emb = model.embed(collection)
     if args.save:
         emb.write_h5ad(args.save)
     methods = {"MuSe-GNN": emb, "PCA": pca_embedding(collection, dim=args.dim, seed=args.seed)}

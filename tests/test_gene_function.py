@@ -361,3 +361,16 @@ def test_out_of_fold_scores_equal_sklearns_fit_per_fold():
                                        max_iter=10_000).fit(x[fold != f], y[fold != f])
             np.testing.assert_allclose(scores[fold == f, t],
                                        model.decision_function(x[fold == f]), atol=1e-5)
+
+
+def test_the_degree_floor_reads_the_partners_before_a_top_k_cut():
+    genes, sets = _planted()
+    rng = np.random.default_rng(7)
+    coll = _collection(genes, sets, rng)
+    task = _task(genes, sets)
+    assert np.allclose(gf._covariates(task, coll)["log_degree"],
+                       np.log1p(np.concatenate([g.degree() for g in coll])))
+    for g in coll:  # as a top-k graph records them: more partners than edges kept
+        g.graph.ndata["significant_partners"] = torch.as_tensor(3.0 * g.degree() + 1)
+    assert np.allclose(gf._covariates(task, coll)["log_degree"],
+                       np.log1p(np.concatenate([3.0 * g.degree() + 1 for g in coll])))

@@ -179,3 +179,12 @@ def test_real_data_without_counts_uses_pearson() -> None:
     assert graph.n_genes == 765 and "kept all" in graph.info["gene_selection"]
     with pytest.raises(ValueError, match="CS-CORE needs raw counts"):
         build_gene_graph(load_pbmc68k_reduced(), method="cscore")
+
+
+def test_significant_partners_are_counted_before_the_top_k_cut(sim) -> None:
+    full = build_gene_graph(sim.adatas[0])
+    cut = build_gene_graph(sim.adatas[0], top_k=3)
+    partners = full.graph.ndata["significant_partners"].numpy()
+    np.testing.assert_array_equal(partners, full.degree())  # no cut: the graph's degree
+    np.testing.assert_array_equal(cut.graph.ndata["significant_partners"].numpy(), partners)
+    assert cut.degree().sum() < full.degree().sum()

@@ -267,6 +267,12 @@ def graph_from_expression(expr: Expression, selection: tuple[np.ndarray, str],
     graph.graph.ndata["mean_expression"] = torch.as_tensor(
         mean_log_expression(expr.matrix[:, genes], expr.depth, expr.is_counts),
         dtype=torch.float32)
+    # partners that pass the test before any top-k cut: the gene's co-expression hub-ness,
+    # which the gene-function floors read whatever sparsity the graph was given
+    significant = edges_from_pvalues(estimate, p_value, recipe.p_value, None, False,
+                                     recipe.fdr)
+    graph.graph.ndata["significant_partners"] = torch.as_tensor(
+        np.diff(significant.indptr), dtype=torch.float32)
     graph.info = {
         "n_cells": int(expr.matrix.shape[0]), "n_genes_input": int(n_genes_input),
         "method": method, "p_value": recipe.p_value, "fdr": recipe.fdr, "top_k": recipe.top_k,

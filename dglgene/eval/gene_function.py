@@ -35,8 +35,9 @@ Views of an embedding with one row per (dataset, gene):
   unrelated axes (per-dataset PCA) cannot transfer.
 
 Floors on the same genes, terms and folds (:func:`function_floors`): a Gaussian embedding;
-each row's log co-expression degree, number of datasets holding the gene and mean log
-expression, alone and together; and neighbour voting on the input graphs
+each row's log co-expression degree (its partners that pass the co-expression test,
+before any top-k cut), number of datasets holding the gene and mean log expression, alone
+and together; and neighbour voting on the input graphs
 (:func:`neighbour_voting`, EGAD's score: the share of a gene's co-expression partners that
 carry the term in the training folds).
 
@@ -567,13 +568,18 @@ def function_floors(task: FunctionTask, collection: GraphCollection, like: ad.An
 
 
 def _covariates(task: FunctionTask, collection: GraphCollection) -> pd.DataFrame:
-    """Per (dataset, gene) row: log co-expression degree, mean log expression (where every
-    graph has it) and the number of datasets holding the gene (as mapped to the universe,
-    so an old and a current symbol count as one gene)."""
+    """Per (dataset, gene) row: log co-expression degree (its partners that pass the
+    co-expression test before any top-k cut, so that a sparser graph does not weaken the
+    floor), mean log expression (where every graph has it) and the number of datasets
+    holding the gene (as mapped to the universe, so an old and a current symbol count as
+    one gene)."""
     frames = []
     for g in collection:
+        # the partners that passed the test before any top-k cut, where the graph has them
+        partners = g.graph.ndata.get("significant_partners")
+        degree = g.degree() if partners is None else partners.numpy().astype(np.float64)
         frame = pd.DataFrame({"gene": g.genes, "dataset": g.dataset,
-                              "log_degree": np.log1p(g.degree())})
+                              "log_degree": np.log1p(degree)})
         expression = g.graph.ndata.get("mean_expression")
         if expression is not None:
             frame["mean_expression"] = expression.numpy().astype(np.float64)
@@ -587,7 +593,8 @@ def _covariates(task: FunctionTask, collection: GraphCollection) -> pd.DataFrame
 
 
 def unified_degree(task: FunctionTask, collection: GraphCollection) -> pd.Series:
-    """Universe index -> the gene's co-expression degree, averaged over its datasets."""
+    """Universe index -> the gene's co-expression degree (significant partners, see
+    :func:`function_floors`), averaged over its datasets."""
     obs = _covariates(task, collection)
     index = task.gene_index(obs["gene"].to_numpy(dtype=object))
     degree = pd.Series(np.expm1(obs["log_degree"].to_numpy()), index=index)
