@@ -169,6 +169,8 @@ def main() -> None:
         "auroc": {f"{row.method} | {row.view}": round(row.mean_auroc, 4)
                   for row in summary.itertuples()},
         "case_control": case_control(emb, collection, figures=figures),
+        "auroc_degree_matched": {row.method: round(row.auroc_degree_matched, 4)
+                                 for row in summary.itertuples() if row.view == "unified"},
         "p_muse_greater": {f"{row.method} | {row.view}": float(np.round(
             row.p_reference_greater, 6)) for row in summary.itertuples()
             if np.isfinite(getattr(row, "p_reference_greater", np.nan))},
