@@ -61,8 +61,8 @@ def case_control(emb, collection: GraphCollection, top: int = 50,
                  figures: Path | None = None) -> dict:
     """Kang control against IFN-beta stimulated: how well the co-embedding shift ranks the
     Hallmark interferon-alpha response genes among the genes both datasets hold, beside
-    the floors (|difference of mean log expression|, |difference of co-expression
-    degree|), and the GO-BP enrichment of the ``top`` shifted genes."""
+    the floors (|difference of mean log expression|, |difference of the number of
+    significant co-expression partners|), and the GO-BP enrichment of the ``top`` shifted genes."""
     table = differential_genes(emb, condition={"kang_control": "control",
                                                "kang_stimulated": "case"})
     ifn = set(msigdb_gene_sets("hallmark")["HALLMARK_INTERFERON_ALPHA_RESPONSE"])
@@ -75,7 +75,9 @@ def case_control(emb, collection: GraphCollection, top: int = 50,
     known = np.isin(genes, list(ifn))
     expression = {d: per_gene(d, by_name[d].graph.ndata["mean_expression"].numpy())
                   for d in ("kang_control", "kang_stimulated")}
-    degree = {d: per_gene(d, by_name[d].degree()) for d in ("kang_control", "kang_stimulated")}
+    # significant partners before any top-k cut (the pruned degree is capped at k)
+    degree = {d: per_gene(d, by_name[d].graph.ndata["significant_partners"].numpy())
+              for d in ("kang_control", "kang_stimulated")}
     floors = {
         "|log fold change|": (expression["kang_stimulated"][genes]
                               - expression["kang_control"][genes]).abs().to_numpy(),
