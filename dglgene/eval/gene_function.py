@@ -375,7 +375,10 @@ def _logistic_scores(rows: _Rows, task: FunctionTask, train_pool: np.ndarray,
 
 
 def _knn_scores(rows: _Rows, task: FunctionTask, k: int) -> np.ndarray:
-    """Genes x terms distance-weighted kNN votes of the training genes (cosine), out of fold."""
+    """Genes x terms distance-weighted kNN votes of the training genes (cosine), out of fold.
+
+    Holds the dense genes x genes distances and their ranking: about 16 bytes per pair,
+    1.6 GB at 10,000 genes."""
     norms = np.linalg.norm(rows.values, axis=1, keepdims=True)
     unit = rows.values / np.where(norms > 0, norms, 1.0)
     distance = np.maximum(1.0 - unit @ unit.T, 1e-6)
