@@ -100,6 +100,9 @@ def test_old_symbols_reach_the_go_universe_as_their_current_gene():
     assert task.symbols.loc["IL8", "how"] == "alias"
     assert task.gene_index(["IL8"])[0] == task.genes.get_loc("CXCL8")
     assert task.symbols.loc["NOTAGENE", "index"] == -1
+    rate = task.match_rate()
+    assert rate["n"] == 204 and rate["alias"] == 1 and rate["unmapped"] == 1
+    assert rate["in_universe"] == pytest.approx((len(task.genes)) / 204)
 
 
 def _some_bp_genes(n: int) -> list[str]:

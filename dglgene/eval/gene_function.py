@@ -56,19 +56,22 @@ import itertools
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import anndata as ad
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from matplotlib.figure import Figure  # no pyplot: no global backend switch
 from scipy.sparse.csgraph import connected_components
 from scipy.stats import rankdata, wilcoxon
 
 from dglgene.data import GraphCollection
-from dglgene.datasets.genes import human_genes, map_symbols
+from dglgene.datasets.genes import human_genes, map_symbols, mapping_rate
 from dglgene.datasets.go import GO_ONTOLOGIES, go_gene_sets
 from dglgene.errors import DglgeneInputError, require_at_least
 from dglgene.eval.logistic import decision_function, fit_logistic
+from dglgene.eval.plots import save_figure
 
 __all__ = [
     "COVARIATE_FLOORS",
@@ -231,11 +234,12 @@ class FunctionTask:
         return self.symbols["index"].reindex(keys).fillna(-1).to_numpy(dtype=np.int64)
 
     def match_rate(self) -> dict[str, float]:
-        """How the embedded symbols were mapped, and the share that reached the universe."""
-        how = self.symbols["how"].value_counts()
-        return {**{str(k): int(v) for k, v in how.items()},
-                "mapped": float(self.symbols["official"].notna().mean()),
-                "in_universe": float((self.symbols["index"] >= 0).mean())}
+        """How the embedded symbols were mapped (:func:`~dglgene.datasets.mapping_rate`;
+        custom gene sets map nothing: just ``n``), and the share that reached the
+        universe."""
+        rates = ({"n": len(self.symbols)} if self.ontology == "custom"
+                 else mapping_rate(self.symbols))
+        return {**rates, "in_universe": float((self.symbols["index"] >= 0).mean())}
 
 
 def function_task(symbols: Iterable[str], ontology: str = "bp", *,
@@ -723,22 +727,16 @@ def summarize_function(scores: pd.DataFrame, reference: str, *, split: str = "te
     return pd.DataFrame(rows)
 
 
-def plot_function_scores(scores: pd.DataFrame, path, view: str = "unified",
-                         split: str = "test") -> None:
+def plot_function_scores(scores: pd.DataFrame, path: str | Path, view: str = "unified",
+                         split: str = "test") -> Path:
     """Per-term AUROC of every method in ``view``, one box per method and term-size bin."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     data = scores[(scores["view"] == view) & (scores["split"] == split)]
     data = data.groupby(["method", "term"], sort=False)[["auroc", "n_genes"]].mean() \
         .reset_index()
     methods = list(pd.unique(data["method"]))
     size_bin = pd.cut(data["n_genes"], SIZE_BINS, labels=_size_labels(), include_lowest=True)
-    fig, axes = plt.subplots(1, len(SIZE_BINS) - 1,
-                             figsize=(4 * (len(SIZE_BINS) - 1), 0.45 * len(methods) + 1.5),
-                             sharex=True, sharey=True, squeeze=False)
+    fig = Figure(figsize=(4 * (len(SIZE_BINS) - 1), 0.45 * len(methods) + 1.5))
+    axes = fig.subplots(1, len(SIZE_BINS) - 1, sharex=True, sharey=True, squeeze=False)
     for ax, label in zip(axes[0], _size_labels()):
         inside = data[size_bin == label]
         values = [inside.loc[inside["method"] == m, "auroc"].to_numpy() for m in methods]
@@ -751,5 +749,4 @@ def plot_function_scores(scores: pd.DataFrame, path, view: str = "unified",
     axes[0][0].invert_yaxis()  # the first method (the model) on top
     fig.suptitle(f"GO-term prediction, {view} view, {split} terms", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    return save_figure(fig, path)
