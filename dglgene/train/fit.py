@@ -24,15 +24,10 @@ from dglgene.data import GraphCollection
 from dglgene.errors import DglgeneInputError, require_at_least
 from dglgene.losses.base import EdgeTargets
 from dglgene.models.graph_model import GraphModel
-from dglgene.progress import progress
-from dglgene.train.checkpoint import FIT, load_states, restore_random_state
+from dglgene.train.checkpoint import FIT
 from dglgene.train.device import require_device
-from dglgene.train.distributed import (
-    all_reduce_gradients,
-    check_same_start,
-    current_ranks,
-    gather_rows,
-)
+from dglgene.train.distributed import all_reduce_gradients, current_ranks, gather_rows
+from dglgene.train.engine import TrainingPlan, run_training
 
 #: The default training budget: 100 epochs of MuSe-GNN on the built-in real collection
 #: take 6-7 minutes on one core and mix its datasets (iLISI, README: Training budget);
@@ -76,6 +71,81 @@ def _partner(rng: np.random.Generator, n: int, i: int) -> int:
     return int(rng.choice([k for k in range(n) if k != i])) if n > 1 else int(i)
 
 
+class MuSeTraining(TrainingPlan):
+    """Algorithm 1 as a :class:`~dglgene.train.engine.TrainingPlan`: an epoch visits every
+    graph in a random order, each with a random partner, ``pairs_per_step`` pairs per
+    Adam step (the arguments are :func:`fit`'s)."""
+
+    kind = FIT
+
+    def __init__(self, model: GraphModel, collection: GraphCollection, seed: int,
+                 lr_encoder: float, lr_decoder: float, device: str,
+                 contrastive_genes: int | None, pairs_per_step: int | None) -> None:
+        self.ranks = current_ranks()
+        self.per_step = pairs_per_step or self.ranks.world_size
+        if self.ranks.world_size > 1 and self.per_step != self.ranks.world_size:
+            raise DglgeneInputError(f"pairs_per_step={self.per_step} on "
+                                    f"{self.ranks.world_size} ranks; under torch.distributed "
+                                    "each rank computes one pair per step")
+        self.model, self.collection, self.seed = model, collection, seed
+        self.contrastive_genes = contrastive_genes
+        self.rng = np.random.default_rng(seed)
+        model.to(device)
+        self.optimizer = torch.optim.Adam(model.parameter_groups(lr_encoder, lr_decoder))
+        self.overlaps = collection.overlaps(seed=seed)
+        self.targets = edge_targets(collection, torch.device(device))
+
+    def resume_check(self, path: str | Path, state: dict) -> None:
+        written = state.get("pairs_per_step", 1)
+        if written != self.per_step:
+            raise DglgeneInputError(f"{path}: written with {written} pairs per step, "
+                                    f"resumed with {self.per_step}; resume on as many ranks "
+                                    "(or pairs_per_step) as it was written with")
+
+    def state(self) -> dict:
+        return {"pairs_per_step": self.per_step}
+
+    def epoch(self, epoch: int) -> list[dict]:
+        self.model.train()
+        n = len(self.collection)
+        if self.per_step == 1:
+            rows = []
+            for i in self.rng.permutation(n):
+                j = _partner(self.rng, n, int(i))
+                components = self.model.training_step(self.collection, int(i), j,
+                                                      self.overlaps, self.targets[i], self.rng,
+                                                      self.contrastive_genes)
+                rows.append(adam_step(self.model, self.optimizer, components, epoch=epoch,
+                                      i=int(i), j=j))
+            return rows
+        schedule = [(int(i), _partner(self.rng, n, int(i))) for i in self.rng.permutation(n)]
+        return [row for first in range(0, n, self.per_step)
+                for row in self._grouped_step(epoch, first, schedule[first:first + self.per_step])]
+
+    def _grouped_step(self, epoch: int, first: int, group: list[tuple[int, int]]) -> list[dict]:
+        """One Adam step on the mean gradient of ``group``'s pairs, each computed by the
+        rank ``position mod world size`` (:mod:`~dglgene.train.distributed`)."""
+        ranks, rows = self.ranks, []
+        self.optimizer.zero_grad()
+        for k, (i, j) in enumerate(group):
+            if k % ranks.world_size != ranks.rank:
+                continue
+            # the pair's own draws: the same whichever rank computes it
+            pair_rng = np.random.default_rng([self.seed, epoch, first + k])
+            torch.manual_seed(int(pair_rng.integers(2**62)))
+            components = self.model.training_step(self.collection, i, j, self.overlaps,
+                                                  self.targets[i], pair_rng,
+                                                  self.contrastive_genes)
+            total = self.model.loss.total(components)
+            (total / len(group)).backward()
+            rows.append({**history_row(total, components, epoch=epoch, i=i, j=j),
+                         "rank": ranks.rank, "position": first + k})
+        all_reduce_gradients(self.model.parameters(), ranks)
+        self.optimizer.step()
+        return [{key: v for key, v in row.items() if key != "position"}
+                for row in gather_rows(rows, ranks)]
+
+
 def fit(model: GraphModel, collection: GraphCollection, epochs: int = EPOCHS, seed: int = 0,
         lr_encoder: float = 1e-3, lr_decoder: float = 1e-3, device: str = "cpu",
         checkpoint: str | Path | None = None, resume: bool = False,
@@ -95,67 +165,9 @@ def fit(model: GraphModel, collection: GraphCollection, epochs: int = EPOCHS, se
     require_at_least("epochs", epochs)
     require_at_least("pairs_per_step", pairs_per_step)
     require_device(device)
-    ranks = current_ranks()
-    per_step = pairs_per_step or ranks.world_size
-    if ranks.world_size > 1 and per_step != ranks.world_size:
-        raise DglgeneInputError(f"pairs_per_step={per_step} on {ranks.world_size} ranks; under "
-                                "torch.distributed each rank computes one pair per step")
+    plan = MuSeTraining(model, collection, seed, lr_encoder, lr_decoder, device,
+                        contrastive_genes, pairs_per_step)
     if len(collection) == 1:
         warnings.warn("one dataset: nothing to align it with, so the model trains on graph "
                       "reconstruction alone (the cross-dataset losses are 0)", stacklevel=2)
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    model.to(device)
-    optimizer = torch.optim.Adam(model.parameter_groups(lr_encoder, lr_decoder))
-    history: list[dict] = []
-    start = 0
-    state = FIT.resume_from(checkpoint, resume, device)
-    if state is not None:
-        written = state.get("pairs_per_step", 1)
-        if written != per_step:
-            raise DglgeneInputError(f"{checkpoint}: written with {written} pairs per step, "
-                                    f"resumed with {per_step}; resume on as many ranks (or "
-                                    "pairs_per_step) as it was written with")
-        load_states(checkpoint, [(model, state["model"]), (optimizer, state["optimizer"])])
-        restore_random_state(state, device, rng)
-        history, start = state["history"], state["epoch"]
-    check_same_start(start, ranks)
-    overlaps = collection.overlaps(seed=seed)
-    targets = edge_targets(collection, torch.device(device))
-    n = len(collection)
-    model.train()
-    for epoch in progress(range(start, epochs), "epochs", total=epochs - start):
-        if per_step == 1:
-            for i in rng.permutation(n):
-                j = _partner(rng, n, int(i))
-                components = model.training_step(collection, int(i), j, overlaps,
-                                                 targets[i], rng, contrastive_genes)
-                history.append(adam_step(model, optimizer, components, epoch=epoch, i=int(i),
-                                         j=j))
-        else:
-            schedule = [(int(i), _partner(rng, n, int(i))) for i in rng.permutation(n)]
-            for first in range(0, n, per_step):
-                rows = []
-                optimizer.zero_grad()
-                group = schedule[first:first + per_step]
-                for k, (i, j) in enumerate(group):
-                    if k % ranks.world_size != ranks.rank:
-                        continue
-                    # the pair's own draws: the same whichever rank computes it
-                    pair_rng = np.random.default_rng([seed, epoch, first + k])
-                    torch.manual_seed(int(pair_rng.integers(2**62)))
-                    components = model.training_step(collection, i, j, overlaps,
-                                                     targets[i], pair_rng, contrastive_genes)
-                    total = model.loss.total(components)
-                    (total / len(group)).backward()
-                    rows.append({**history_row(total, components, epoch=epoch, i=i, j=j),
-                                 "rank": ranks.rank, "position": first + k})
-                all_reduce_gradients(model.parameters(), ranks)
-                optimizer.step()
-                history += [{key: v for key, v in row.items() if key != "position"}
-                            for row in gather_rows(rows, ranks)]
-        if checkpoint is not None and ranks.is_first:
-            FIT.save(checkpoint, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                                  "history": history, "epoch": epoch + 1,
-                                  "pairs_per_step": per_step}, device, rng)
-    return pd.DataFrame(history)
+    return pd.DataFrame(run_training(plan, epochs, seed, device, checkpoint, resume))

@@ -23,7 +23,6 @@ all training edges.
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Callable
 
@@ -36,15 +35,9 @@ from dglgene.errors import DglgeneInputError, require_at_least
 from dglgene.losses.link_bce import LinkBatch
 from dglgene.models.sctransnet import ScTransNet
 from dglgene.nn.grn_gnn import known_grn_graph
-from dglgene.progress import progress
-from dglgene.train.checkpoint import (
-    FIT_LINKS,
-    check_same_run,
-    fingerprint,
-    load_states,
-    restore_random_state,
-)
+from dglgene.train.checkpoint import FIT_LINKS, fingerprint
 from dglgene.train.device import require_device
+from dglgene.train.engine import EarlyStopping, TrainingPlan, run_training
 
 __all__ = ["fit_links", "score_pairs", "training_graph"]
 
@@ -116,6 +109,83 @@ def fit_base(model: ScTransNet, tf: torch.Tensor, target: torch.Tensor, labels: 
         return float(loss())
 
 
+class LinkTraining(TrainingPlan):
+    """Link prediction as a :class:`~dglgene.train.engine.TrainingPlan`: epoch 0 fits the
+    head's base (:func:`fit_base`), every later one a pass of mini-batches; early stopping
+    on the validation score (the arguments are :func:`fit_links`')."""
+
+    kind = FIT_LINKS
+    label = "GRN epochs"
+    written_for = "another model"
+
+    def __init__(self, model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame, lr: float,
+                 weight_decay: float, batch_size: int, patience: int, seed: int, device: str,
+                 val_metric: ValMetric | None) -> None:
+        self.model, self.train, self.val = model, train, val
+        self.weight_decay, self.batch_size, self.val_metric = weight_decay, batch_size, val_metric
+        self.rng = np.random.default_rng(seed)
+        dev = self.device = torch.device(device)
+        model.to(dev)
+        self.graph = training_graph(model.n_genes, train).to(dev) if model.gnn is not None else None
+        self.without = _GraphWithout(train, model.n_genes, dev) if self.graph is not None else None
+        self.tf, self.target = _tensors(train, dev)
+        self.labels = torch.as_tensor(train["label"].to_numpy(np.float32), device=dev)
+        self.check = val if len(val) else train
+        self.check_labels = self.check["label"].to_numpy(np.float64)
+        self.optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+        self.early_stopping = EarlyStopping(patience)
+        pairs = (split[["tf", "target", "label"]].to_numpy(np.float64) for split in (train, val))
+        self.run = {"seed": seed, "lr": lr, "weight_decay": weight_decay,
+                    "batch_size": batch_size, "patience": patience,
+                    "val_metric": getattr(val_metric, "__name__", type(val_metric).__name__),
+                    "data": fingerprint(model.features, *pairs)}
+        self.pair: torch.Tensor | None = None
+
+    def settings(self) -> dict:
+        return self.run
+
+    def _evaluate(self, epoch: int, loss: float) -> list[dict]:
+        scores = score_pairs(self.model, self.graph, self.check)
+        p = np.clip(scores, 1e-7, 1 - 1e-7)
+        y = self.check_labels
+        val_loss = float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+        value = (self.val_metric(y, scores) if self.val_metric and len(self.val)
+                 else -val_loss)
+        self.early_stopping.update(epoch, value, self.model)
+        return [{"epoch": epoch, "loss": loss, "val_loss": val_loss, "val_score": value}]
+
+    def _fix_pair_features(self) -> None:
+        # fixed for the run (the training pairs' correlations and counts): once, not per batch
+        self.pair = self.model.pair_features(self.tf, self.target, own=self.labels)
+
+    def begin(self) -> list[dict]:
+        # Epoch 0 is the fitted base with the untrained learned part; validation decides
+        # whether training the representations improves on it.
+        rows = self._evaluate(0, fit_base(self.model, self.tf, self.target, self.labels,
+                                          self.weight_decay))
+        self._fix_pair_features()
+        return rows
+
+    def load_state(self, state: dict) -> None:
+        self._fix_pair_features()
+
+    def epoch(self, epoch: int) -> list[dict]:
+        self.model.train()
+        total = 0.0
+        for batch in np.array_split(self.rng.permutation(len(self.train)),
+                                    max(1, int(np.ceil(len(self.train) / self.batch_size)))):
+            rows = torch.as_tensor(batch, device=self.device)
+            logits = self.model(self.without(batch) if self.without is not None else None,
+                                self.tf[rows], self.target[rows],
+                                pair=None if self.pair is None else self.pair[rows])
+            loss = self.model.loss(LinkBatch(logits, self.labels[rows]))
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+            total += float(loss) * len(batch)
+        return self._evaluate(epoch + 1, total / len(self.train))
+
+
 def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame, epochs: int = 100,
               lr: float = 1e-3, weight_decay: float = 1e-4, batch_size: int = 256,
               patience: int = 20, seed: int = 0, device: str = "cpu",
@@ -136,88 +206,16 @@ def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame, epochs:
     CPU); a checkpoint of other data or settings (but ``epochs``) is refused.
     """
     require_at_least("epochs", epochs)
+    require_at_least("patience", patience)
     for name, df in (("train", train), ("validation", val)):
         if "label" not in df.columns:
             raise DglgeneInputError(f"the {name} split has no Label column; it needs 0/1 labels")
     if len(train) == 0 or train["label"].nunique() < 2:
         raise DglgeneInputError("the training split needs both positive and negative pairs")
     require_device(device)
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    dev = torch.device(device)
-    model.to(dev)
-    graph = training_graph(model.n_genes, train).to(dev) if model.gnn is not None else None
-    without = _GraphWithout(train, model.n_genes, dev) if graph is not None else None
-    tf, target = _tensors(train, dev)
-    labels = torch.as_tensor(train["label"].to_numpy(np.float32), device=dev)
-    check = val if len(val) else train
-    check_labels = check["label"].to_numpy(np.float64)
-    best, best_state, best_epoch, history = -np.inf, None, -1, []
-
-    def evaluate(epoch: int, loss: float) -> None:
-        nonlocal best, best_state, best_epoch
-        scores = score_pairs(model, graph, check)
-        p = np.clip(scores, 1e-7, 1 - 1e-7)
-        val_loss = float(-np.mean(check_labels * np.log(p) + (1 - check_labels) * np.log(1 - p)))
-        value = val_metric(check_labels, scores) if val_metric and len(val) else -val_loss
-        history.append({"epoch": epoch, "loss": loss, "val_loss": val_loss, "val_score": value})
-        if value > best:
-            best, best_epoch = value, epoch
-            best_state = copy.deepcopy(model.state_dict())
-
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    # What a checkpoint must have been written with to be continued (all but epochs).
-    pairs = (split[["tf", "target", "label"]].to_numpy(np.float64) for split in (train, val))
-    run = {"seed": seed, "lr": lr, "weight_decay": weight_decay, "batch_size": batch_size,
-           "patience": patience,
-           "val_metric": getattr(val_metric, "__name__", type(val_metric).__name__),
-           "data": fingerprint(model.features, *pairs)}
-
-    def save(epoch: int, stopped: bool) -> None:
-        if checkpoint is not None:
-            FIT_LINKS.save(checkpoint, {
-                "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                "best_model": best_state, "best_epoch": best_epoch, "best": best,
-                "history": history, "epoch": epoch, "stopped": stopped, "run": run},
-                device, rng)
-
-    state = FIT_LINKS.resume_from(checkpoint, resume, device)
-    if state is None:
-        # Epoch 0 is the fitted base with the untrained learned part; validation decides
-        # whether training the representations improves on it.
-        evaluate(0, fit_base(model, tf, target, labels, weight_decay))
-        done, stopped = 0, False
-        save(done, stopped)
-    else:
-        check_same_run(checkpoint, state["run"], run)
-        load_states(checkpoint, [(model, state["model"]), (optimizer, state["optimizer"])],
-                    written_for="another model")
-        restore_random_state(state, device, rng)
-        best, best_state, best_epoch = state["best"], state["best_model"], state["best_epoch"]
-        history, done, stopped = state["history"], state["epoch"], state["stopped"]
-    # fixed for the run (the training pairs' correlations and counts): once, not per batch
-    pair = model.pair_features(tf, target, own=labels)
-    for epoch in progress(range(done + 1, epochs + 1), "GRN epochs", total=max(0, epochs - done)):
-        if stopped:
-            break
-        model.train()
-        total = 0.0
-        for batch in np.array_split(rng.permutation(len(train)),
-                                    max(1, int(np.ceil(len(train) / batch_size)))):
-            rows = torch.as_tensor(batch, device=dev)
-            batch_labels = labels[rows]
-            logits = model(without(batch) if without is not None else None, tf[rows],
-                           target[rows], pair=None if pair is None else pair[rows])
-            loss = model.loss(LinkBatch(logits, batch_labels))
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += float(loss) * len(batch)
-        evaluate(epoch, total / len(train))
-        stopped = epoch - best_epoch >= patience
-        save(epoch, stopped)
-    model.load_state_dict(best_state)
+    plan = LinkTraining(model, train, val, lr, weight_decay, batch_size, patience, seed, device,
+                        val_metric)
+    out = pd.DataFrame(run_training(plan, epochs, seed, device, checkpoint, resume))
     model.eval()
-    out = pd.DataFrame(history)
-    out.attrs["best_epoch"] = best_epoch
+    out.attrs["best_epoch"] = plan.early_stopping.best_epoch
     return out

@@ -36,7 +36,8 @@ but 30-88% at fit's 1e-3, whose 60 steps leave the layer short.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -45,11 +46,65 @@ import torch
 from dglgene.data import GraphCollection
 from dglgene.errors import require_at_least
 from dglgene.models.graph_model import GraphModel
-from dglgene.progress import progress
 from dglgene.train.device import require_device
+from dglgene.train.engine import TrainingPlan, run_training
 from dglgene.train.fit import CONTRASTIVE_GENES, EPOCHS, adam_step, edge_targets
 
 __all__ = ["fit_new_datasets"]
+
+
+class NewDatasetTraining(TrainingPlan):
+    """The own layers of new datasets against the frozen reference, as a
+    :class:`~dglgene.train.engine.TrainingPlan` (the arguments are
+    :func:`fit_new_datasets`')."""
+
+    label = "new-dataset epochs"
+
+    def __init__(self, model: GraphModel, collection: GraphCollection, datasets: Sequence[str],
+                 seed: int, lr_encoder: float, lr_decoder: float, device: str,
+                 contrastive_genes: int | None) -> None:
+        self.model, self.collection = model, collection
+        self.contrastive_genes = contrastive_genes
+        self.new = [k for k, g in enumerate(collection) if g.dataset in set(datasets)]
+        reference = list(model.reference)
+        self.n_reference = len(reference)
+        # one collection for the overlaps: the new graphs after the reference ones
+        self.overlaps = GraphCollection([*reference, *(collection[k] for k in self.new)]
+                                        ).overlaps(seed=seed)
+        dev = torch.device(device)
+        self.reference_embeddings = [g.graph.ndata["feat"].to(dev) for g in reference]
+        self.targets = edge_targets([collection[k] for k in self.new], dev)
+        self.rng = np.random.default_rng(seed)
+        model.to(dev)
+        groups = model.parameter_groups(lr_encoder, lr_decoder,
+                                        [collection[k].dataset for k in self.new])
+        self.optimizer = torch.optim.Adam(groups)
+        self.trainable = {id(p) for group in groups for p in group["params"]}
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """No gradients for the weights outside the new layers while training (less work,
+        and they stay put); the flags are restored after."""
+        flags = [(p, p.requires_grad) for p in self.model.parameters()]
+        for p, _ in flags:
+            p.requires_grad_(id(p) in self.trainable)
+        try:
+            yield
+        finally:
+            for p, flag in flags:
+                p.requires_grad_(flag)
+
+    def epoch(self, epoch: int) -> list[dict]:
+        self.model.train()
+        rows = []
+        for pos in self.rng.permutation(len(self.new)):
+            k, j = self.new[pos], int(self.rng.integers(self.n_reference))
+            components = self.model.pair_losses(
+                self.collection[k].dataset, self.model.encode(self.collection, k),
+                self.reference_embeddings[j], self.overlaps.get(self.n_reference + int(pos), j),
+                self.targets[pos], self.rng, self.contrastive_genes, self.overlaps.mean_weight)
+            rows.append(adam_step(self.model, self.optimizer, components, epoch=epoch, i=k, j=j))
+        return rows
 
 
 def fit_new_datasets(model: GraphModel, collection: GraphCollection, datasets: Sequence[str],
@@ -69,34 +124,7 @@ def fit_new_datasets(model: GraphModel, collection: GraphCollection, datasets: S
                          "save_muse_gnn and read it back with dglgene.models.load")
     require_at_least("epochs", epochs)
     require_device(device)
-    new = [k for k, g in enumerate(collection) if g.dataset in set(datasets)]
-    reference = list(model.reference)
-    # one collection for the overlaps: the new graphs after the reference ones
-    overlaps = GraphCollection([*reference, *(collection[k] for k in new)]).overlaps(seed=seed)
-    dev = torch.device(device)
-    reference_embeddings = [g.graph.ndata["feat"].to(dev) for g in reference]
-    targets = edge_targets([collection[k] for k in new], dev)
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    model.to(dev)
-    groups = model.parameter_groups(lr_encoder, lr_decoder, [collection[k].dataset for k in new])
-    optimizer = torch.optim.Adam(groups)
-    trainable = {id(p) for group in groups for p in group["params"]}
-    flags = [(p, p.requires_grad) for p in model.parameters()]
-    for p, _ in flags:  # no gradients for the frozen weights: less work, and they stay put
-        p.requires_grad_(id(p) in trainable)
-    history: list[dict] = []
-    model.train()
-    try:
-        for epoch in progress(range(epochs), "new-dataset epochs", total=epochs):
-            for pos in rng.permutation(len(new)):
-                k, j = new[pos], int(rng.integers(len(reference)))
-                components = model.pair_losses(
-                    collection[k].dataset, model.encode(collection, k), reference_embeddings[j],
-                    overlaps.get(len(reference) + int(pos), j), targets[pos], rng,
-                    contrastive_genes, overlaps.mean_weight)
-                history.append(adam_step(model, optimizer, components, epoch=epoch, i=k, j=j))
-    finally:
-        for p, flag in flags:
-            p.requires_grad_(flag)
-    return pd.DataFrame(history)
+    plan = NewDatasetTraining(model, collection, datasets, seed, lr_encoder, lr_decoder,
+                              device, contrastive_genes)
+    with plan.frozen():
+        return pd.DataFrame(run_training(plan, epochs, seed, device))

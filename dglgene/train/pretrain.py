@@ -83,15 +83,9 @@ from dglgene.nn.scbert_tokens import (
     expression_to_tokens,
     log2_normalise_,
 )
-from dglgene.progress import progress
-from dglgene.train.checkpoint import (
-    PRETRAIN,
-    check_same_run,
-    fingerprint,
-    load_states,
-    restore_random_state,
-)
+from dglgene.train.checkpoint import PRETRAIN, fingerprint
 from dglgene.train.device import require_device
+from dglgene.train.engine import TrainingPlan, run_training
 
 __all__ = [
     "IGNORE_INDEX",
@@ -284,30 +278,6 @@ def _evaluate(model: ScBertEncoder, inputs: Tensor, labels: Tensor, batch_size: 
     return loss_sum / max(total, 1), correct / max(total, 1)
 
 
-def _train_epoch(model: ScBertEncoder, optimizer: torch.optim.Optimizer, tokens: Tensor,
-                 gen: torch.Generator, device: torch.device, batch_size: int, mask_prob: float,
-                 replace_prob: float, max_grad_norm: float) -> tuple[float, float]:
-    """One pass over ``tokens`` in random batches with fresh masks: mean masked loss and
-    accuracy over the epoch's masked genes."""
-    model.train()
-    loss_sum = correct = total = 0.0
-    perm = torch.randperm(tokens.shape[0], generator=gen)
-    for first in range(0, len(perm), batch_size):
-        inputs, labels = mask_tokens(tokens[perm[first:first + batch_size]], mask_prob,
-                                     replace_prob, gen)
-        inputs, labels = inputs.to(device), labels.to(device)
-        logits = model(inputs)
-        loss = masked_value_loss(logits, labels)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
-        optimizer.step()
-        n = int((labels != IGNORE_INDEX).sum())
-        c, _ = masked_accuracy(logits.detach(), labels)
-        loss_sum, correct, total = loss_sum + float(loss) * n, correct + c, total + n
-    return loss_sum / max(total, 1), correct / max(total, 1)
-
-
 def _baseline_scores(log_p: Tensor, labels: Tensor) -> tuple[float, float]:
     where = labels != IGNORE_INDEX
     gene = where.nonzero()[:, 1]
@@ -315,6 +285,59 @@ def _baseline_scores(log_p: Tensor, labels: Tensor) -> tuple[float, float]:
     loss = -log_p[gene, target].mean()
     acc = (log_p[gene].argmax(-1) == target).float().mean()
     return float(loss), float(acc)
+
+
+class MaskedValueTraining(TrainingPlan):
+    """scBERT's masked-value pre-training as a :class:`~dglgene.train.engine.TrainingPlan`:
+    an epoch is one pass over the training cells in random batches with fresh masks,
+    scored on the held-out cells' fixed masks (the arguments are
+    :func:`pretrain_scbert`')."""
+
+    kind = PRETRAIN
+    label = "pretrain epochs"
+    written_for = "another model"
+
+    def __init__(self, model: ScBertEncoder, tokens: Tensor, held_out: tuple[Tensor, Tensor],
+                 baseline: tuple[float, float], generator: torch.Generator, device: str,
+                 run: dict[str, Any]) -> None:
+        self.device = torch.device(device)
+        self.model = model.to(self.device)
+        self.optimizer = torch.optim.AdamW(model.parameters(), lr=run["lr"],
+                                           weight_decay=run["weight_decay"])
+        self.tokens, self.held_out, self.baseline = tokens, held_out, baseline
+        self.generator, self.run = generator, run
+        self.batch_size = run["batch_size"]
+        self.clock = time.perf_counter()
+
+    def settings(self) -> dict[str, Any]:
+        return self.run
+
+    def load_state(self, state: Mapping[str, Any]) -> None:
+        self.clock = time.perf_counter() - state["history"][-1]["seconds"]
+
+    def epoch(self, epoch: int) -> list[dict]:
+        model, gen = self.model, self.generator
+        model.train()
+        loss_sum = correct = total = 0.0
+        perm = torch.randperm(self.tokens.shape[0], generator=gen)
+        for first in range(0, len(perm), self.batch_size):
+            inputs, labels = mask_tokens(self.tokens[perm[first:first + self.batch_size]],
+                                         self.run["mask_prob"], self.run["replace_prob"], gen)
+            inputs, labels = inputs.to(self.device), labels.to(self.device)
+            logits = model(inputs)
+            loss = masked_value_loss(logits, labels)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), self.run["max_grad_norm"])
+            self.optimizer.step()
+            n = int((labels != IGNORE_INDEX).sum())
+            c, _ = masked_accuracy(logits.detach(), labels)
+            loss_sum, correct, total = loss_sum + float(loss) * n, correct + c, total + n
+        val_loss, val_acc = _evaluate(model, *self.held_out, 4 * self.batch_size, self.device)
+        return [dict(epoch=epoch + 1, train_loss=loss_sum / max(total, 1),
+                     train_acc=correct / max(total, 1), val_loss=val_loss, val_acc=val_acc,
+                     baseline_loss=self.baseline[0], baseline_acc=self.baseline[1],
+                     seconds=time.perf_counter() - self.clock)]
 
 
 def pretrain_scbert(adatas: ad.AnnData | Sequence[ad.AnnData], *,
@@ -372,43 +395,16 @@ def pretrain_scbert(adatas: ad.AnnData | Sequence[ad.AnnData], *,
             model = ScBertEncoder(**settings, freeze_position=False)
         except TypeError as err:
             raise DglgeneInputError(f"bad configuration for ScBertEncoder: {err}") from None
-    dev = torch.device(device)
-    model.to(dev)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-
     # What a checkpoint must have been written with to be continued (all but epochs).
     run = dict(seed=seed, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                mask_prob=mask_prob, replace_prob=replace_prob, val_fraction=val_fraction,
                max_grad_norm=max_grad_norm, config=settings,
                data=fingerprint(tokens, "\n".join(vocabulary)))
-    history: list[dict[str, float]] = []
-    # Dropout (a config with dropout > 0) draws from torch's random state: seeded, and the
-    # caller's left as it was.
-    with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
-        torch.manual_seed(seed)
-        state = PRETRAIN.resume_from(checkpoint, resume, device)
-        if state is not None:
-            check_same_run(checkpoint, state["run"], run)
-            load_states(checkpoint, [(model, state["model"]), (optimizer, state["optimizer"])],
-                        written_for="another model")
-            restore_random_state(state, device, generator=gen)
-            history = state["history"]
-        start = time.perf_counter() - (history[-1]["seconds"] if history else 0.0)
-        for epoch in progress(range(len(history) + 1, epochs + 1), "pretrain epochs",
-                              total=max(0, epochs - len(history))):
-            train_loss, train_acc = _train_epoch(model, optimizer, train_tokens, gen, dev,
-                                                 batch_size, mask_prob, replace_prob,
-                                                 max_grad_norm)
-            val_loss, val_acc = _evaluate(model, val_inputs, val_labels, 4 * batch_size, dev)
-            history.append(dict(epoch=epoch, train_loss=train_loss, train_acc=train_acc,
-                                val_loss=val_loss, val_acc=val_acc, baseline_loss=baseline[0],
-                                baseline_acc=baseline[1], seconds=time.perf_counter() - start))
-            if checkpoint is not None:
-                PRETRAIN.save(checkpoint, {"model": model.state_dict(),
-                                           "optimizer": optimizer.state_dict(), "run": run,
-                                           "history": history, "epoch": epoch},
-                              device, generator=gen)
-    frame = pd.DataFrame(history)
+    plan = MaskedValueTraining(model, train_tokens, (val_inputs, val_labels), baseline, gen,
+                               device, run)
+    # Dropout (a config with dropout > 0) draws from torch's random state: seeded by the
+    # engine, and the caller's left as it was.
+    frame = pd.DataFrame(run_training(plan, epochs, seed, device, checkpoint, resume))
     frame.attrs.update(n_train=int(train_tokens.shape[0]), n_val=int(n_val),
                        n_dropped=int((~expressed).sum()), n_datasets=len(adatas))
     return PretrainResult(model.eval(), vocabulary, frame)
