@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
 import sys
 import time
 
@@ -132,3 +135,32 @@ def test_a_grouped_step_is_adam_on_the_mean_gradient_of_its_pairs() -> None:
     optimizer.step()
     for name, value in grouped.state_dict().items():
         torch.testing.assert_close(by_hand.state_dict()[name], value)
+
+
+def test_torchrun_embed_exits_cleanly_every_time(tmp_path) -> None:
+    """Rank 0 writes the outputs alone while rank 1 has nothing left to do: both meet at
+    the exit barrier, so every launch ends, both ranks with exit 0, within the timeout (a
+    rank that left the group early used to hang in destroy_process_group now and then)."""
+    sim = simulate_collection(n_datasets=2, n_modules=4, genes_per_module=15, n_background=60,
+                              cells=(150, 160), seed=2)
+    inputs = []
+    for adata in sim.adatas:
+        inputs.append(str(tmp_path / f"{adata.uns['dataset']}.h5ad"))
+        adata.write_h5ad(inputs[-1])
+    config = tmp_path / "run.toml"
+    config.write_text("[graphs]\nn_components = 8\n[model]\ndim = 8\n")
+    for attempt in range(3):
+        out = tmp_path / f"out{attempt}"
+        launch = subprocess.Popen(
+            [sys.executable, "-m", "torch.distributed.run", "--standalone",
+             "--nproc-per-node", "2", "-m", "dglgene", "embed", *inputs, "--out", str(out),
+             "--epochs", "2", "--config", str(config)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env={**os.environ, "OMP_NUM_THREADS": "1"}, start_new_session=True)
+        try:
+            output, _ = launch.communicate(timeout=240)
+        except subprocess.TimeoutExpired:
+            os.killpg(launch.pid, signal.SIGKILL)  # torchrun and both ranks
+            pytest.fail(f"launch {attempt + 1} did not exit within 240 s")
+        assert launch.returncode == 0, output[-2000:]
+        assert (out / "gene_embeddings.h5ad").exists() and (out / "model").is_dir()

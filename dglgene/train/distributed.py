@@ -34,6 +34,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import torch
 import torch.distributed as dist
@@ -43,6 +44,10 @@ from dglgene.errors import DglgeneInputError
 
 __all__ = ["Ranks", "all_reduce_gradients", "check_same_start", "current_ranks", "gather_rows",
            "init_from_environment", "leave_process_group"]
+
+#: How long a rank waits at the exit barrier for the others (rank 0 may still be writing
+#: the outputs of a large collection) before it leaves the group anyway.
+EXIT_TIMEOUT = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -90,9 +95,23 @@ def init_from_environment(device: str = "cpu") -> Ranks:
     return current_ranks()
 
 
-def leave_process_group() -> None:
-    """Leave the process group, if this process is in one (at the end of a command)."""
-    if dist.is_available() and dist.is_initialized():
+def leave_process_group(timeout: timedelta = EXIT_TIMEOUT) -> None:
+    """Meet the other ranks at a barrier, then leave the process group (at the end of a
+    command; nothing when this process is in none).
+
+    A rank that left while another still worked (rank 0 writes the outputs alone) could
+    hang in ``destroy_process_group``; so every rank first waits for the others, at most
+    ``timeout`` (gloo's ``monitored_barrier`` names a rank that never came), and leaves
+    the group whether or not they came.
+    """
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    try:
+        if dist.get_backend() == "gloo":
+            dist.monitored_barrier(timeout=timeout)
+        else:
+            dist.barrier()
+    finally:
         dist.destroy_process_group()
 
 
