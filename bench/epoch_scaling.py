@@ -24,9 +24,9 @@ import torch
 
 from dglgene.datasets.random_graphs import random_gene_graphs
 from dglgene.models import MuSeGNN
-from dglgene.train import fit
+from dglgene.train import TrainConfig, fit
 from dglgene.train.distributed import init_from_environment, leave_process_group
-from dglgene.train.fit import CONTRASTIVE_GENES, edge_targets
+from dglgene.train.fit import edge_targets
 
 GRAPHS, GENES, FEATURES, EDGES_PER_GENE = 82, 1_000, 2_000, 25
 
@@ -36,7 +36,7 @@ def touched_by_one_pair(model: MuSeGNN, collection) -> int:
     model.zero_grad(set_to_none=True)  # fit leaves its last step's gradients
     components = model.training_step(collection, 0, 1, collection.overlaps(seed=0),
                                      edge_targets(collection, "cpu")[0],
-                                     np.random.default_rng(0), CONTRASTIVE_GENES)
+                                     np.random.default_rng(0), TrainConfig.contrastive_genes)
     model.loss.total(components).backward()
     return sum(p.numel() for p in model.parameters() if p.grad is not None)
 

@@ -24,7 +24,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from dglgene.config import TRAIN_DEFAULTS
 from dglgene.data import build_collection
 from dglgene.datasets import simulate_collection
 from dglgene.demo import demo_collection
@@ -37,7 +36,7 @@ from dglgene.eval import (
 )
 from dglgene.models import MuSeGNN
 from dglgene.models.muse_gnn import MUSE_LOSSES
-from dglgene.train import fit
+from dglgene.train import TrainConfig, fit
 
 
 def main() -> None:
@@ -52,7 +51,7 @@ def main() -> None:
                         help="weight of the similarity loss")
     parser.add_argument("--nce", type=float, default=MUSE_LOSSES["nce"],
                         help="weight of InfoNCE")
-    parser.add_argument("--lr-encoder", type=float, default=TRAIN_DEFAULTS["lr_encoder"])
+    parser.add_argument("--lr-encoder", type=float, default=TrainConfig.lr_encoder)
     parser.add_argument("--shared-genes", type=int,
                         default=inspect.signature(demo_collection).parameters["shared_genes"].default,
                         help="joint gene core (real)")

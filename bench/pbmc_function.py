@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from dglgene.config import TRAIN_DEFAULTS
 from dglgene.data import GraphCollection, GraphRecipe, build_collection
 from dglgene.datasets import go_gene_sets, msigdb_gene_sets, real_pbmc
 from dglgene.embed import collection_metrics, write_embedding_outputs
@@ -39,7 +38,7 @@ from dglgene.eval import (
 )
 from dglgene.models import MuSeGNN, pca_embedding
 from dglgene.models.muse_gnn import MUSE_LOSSES
-from dglgene.train import fit
+from dglgene.train import TrainConfig, fit
 
 
 def collection_for(recipe: GraphRecipe, cache: Path) -> GraphCollection:
@@ -115,7 +114,7 @@ def main() -> None:
     parser.add_argument("--sim", type=float, default=MUSE_LOSSES["sim"])
     parser.add_argument("--nce", type=float, default=MUSE_LOSSES["nce"])
     parser.add_argument("--dim", type=int, default=32)
-    parser.add_argument("--lr-encoder", type=float, default=TRAIN_DEFAULTS["lr_encoder"])
+    parser.add_argument("--lr-encoder", type=float, default=TrainConfig.lr_encoder)
     parser.add_argument("--views", nargs="+", default=["unified", "own", "transfer"])
     parser.add_argument("--cache", default="out/pbmc/graphs")
     parser.add_argument("--out", help="append the JSON line to this file")

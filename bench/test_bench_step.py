@@ -40,7 +40,8 @@ from dglgene.datasets.random_graphs import random_gene_graphs
 from dglgene.losses import InfoNCE, ReconstructionBCE, WeightedCosineSimilarity
 from dglgene.losses.base import PairBatch
 from dglgene.models import MuSeGNN
-from dglgene.train.fit import CONTRASTIVE_GENES, adam_step, edge_targets
+from dglgene.train import TrainConfig
+from dglgene.train.fit import adam_step, edge_targets
 
 GRAPHS, GENES, FEATURES, EDGES_PER_GENE = 10, 1_000, 2_000, 25
 IMPLEMENTATIONS = ("dglgene", "reference", "reference-asymmetric")
@@ -77,7 +78,7 @@ def stepper(implementation: str):
         def step() -> None:
             i, j = next(pairs)
             components = model.training_step(graphs, i, j, overlaps, targets[i], rng,
-                                             CONTRASTIVE_GENES)
+                                             TrainConfig.contrastive_genes)
             adam_step(model, optimizer, components, epoch=0, i=i, j=j)
         return step
     reference = ReferenceMuSeGNN(model)

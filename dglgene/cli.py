@@ -86,14 +86,14 @@ def _embed(args: argparse.Namespace) -> int:
 
 
 def _embed_run(args: argparse.Namespace, ranks: Ranks) -> int:
-    from dglgene.config import load_config
+    from dglgene.config import load_config, with_epochs
     from dglgene.embed import run_embed
 
     if args.model:
         return _embed_with_model(args)
     config = load_config(args.config)
     if args.epochs is not None:
-        config.train["epochs"] = args.epochs
+        config = with_epochs(config, args.epochs)
     if args.resume and args.checkpoint is None:
         raise DglgeneInputError("--resume needs --checkpoint FILE (the checkpoint to continue "
                                 "from)")

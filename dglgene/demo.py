@@ -76,7 +76,7 @@ def pbmc_collection() -> GraphCollection:
 
 #: The demo's methods: MuSe-GNN and the published baselines (the recon-only ablation is
 #: `dglgene bench-embed`'s), and its budget: 30 epochs, not the default 100
-#: (:data:`~dglgene.train.fit.EPOCHS`), so that the whole demo stays within 15 minutes on
+#: (:class:`~dglgene.train.TrainConfig`), so that the whole demo stays within 15 minutes on
 #: a 2-core machine (at 100 epochs its MuSe-GNN part alone took over 16).
 DEMO_METHODS = {name: TRAINED_METHODS[name] for name in ("MuSe-GNN", "GAE", "VGAE")}
 DEMO_EPOCHS = 30

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from dglgene.atomic import atomic_path
-from dglgene.config import GRAPH_KEYS, RunConfig, parse_config
+from dglgene.config import RunConfig, parse_config, table_values, with_epochs
 from dglgene.data import Expression, GraphCollection, GraphRecipe, build_collection
 from dglgene.datasets.go import go_gene_sets
 from dglgene.errors import DglgeneInputError, require_at_least
@@ -48,9 +48,8 @@ from dglgene.models import (
     save_muse_gnn,
 )
 from dglgene.progress import progress
-from dglgene.train import fit, fit_new_datasets
+from dglgene.train import TrainConfig, fit, fit_new_datasets
 from dglgene.train.distributed import Ranks, current_ranks
-from dglgene.train.fit import EPOCHS
 
 # The comparison of MuSe-GNN's Table 1: trained methods get the same seeds and epochs.
 TRAINED_METHODS = {
@@ -72,9 +71,9 @@ def collection_metrics(emb: ad.AnnData, collection: GraphCollection, seed: int =
 def train_muse(collection: GraphCollection, config: RunConfig, seed: int, device: str,
                checkpoint: str | Path | None = None, resume: bool = False
                ) -> tuple[MuSeGNN, pd.DataFrame]:
-    model = MuSeGNN(collection, **config.model)
+    model = MuSeGNN(collection, **table_values(config.model))
     history = fit(model, collection, seed=seed, device=device, checkpoint=checkpoint,
-                  resume=resume, **config.train)
+                  resume=resume, **table_values(config.train))
     return model, history
 
 
@@ -90,7 +89,7 @@ def run_embed(inputs: Sequence[str | Path | ad.AnnData], out: str | Path, config
     if len(inputs) < 2:
         raise DglgeneInputError(f"MuSe-GNN needs at least two datasets, got {len(inputs)}; "
                                 "pass two or more .h5ad files")
-    collection = build_collection(inputs, config.recipe())
+    collection = build_collection(inputs, config.graphs)
     if not any(g.n_edges for g in collection):
         raise DglgeneInputError(
             f"no co-expression edge in any of the {len(collection)} graphs (their genes look "
@@ -129,9 +128,7 @@ def saved_config(config: RunConfig) -> dict:
     """The run's tables as a saved model keeps them: every ``[graphs]`` value the recipe
     used, defaults included (a later default must not change how new datasets are built),
     and the ``[train]`` table."""
-    recipe = config.recipe()
-    return {"graphs": {key: getattr(recipe, key) for key in sorted(GRAPH_KEYS)},
-            "train": dict(config.train)}
+    return {"graphs": table_values(config.graphs), "train": table_values(config.train)}
 
 
 def _keep_known_genes(known: Mapping[str, DatasetRecord], recipe: GraphRecipe,
@@ -207,15 +204,15 @@ def embed_with_model(inputs: Sequence[str | Path | ad.AnnData], model_dir: str |
     config = parse_config({"graphs": graphs, "train": model.config["train"]})
     if epochs is not None:
         require_at_least("--epochs", epochs)
-        config.train["epochs"] = epochs
+        config = with_epochs(config, epochs)
     known = {r.dataset: r for r in model.records}
-    collection = build_collection(inputs, _keep_known_genes(known, config.recipe(), model_dir))
+    collection = build_collection(inputs, _keep_known_genes(known, config.graphs, model_dir))
     new = _join_model(model, collection, known, model_dir, seed)
     history, start = None, time.perf_counter()
     if new:  # at fit_new_datasets' own learning rates, not those of a full model's training
         history = fit_new_datasets(model, collection, new, seed=seed, device=device,
-                                   epochs=config.train["epochs"],
-                                   contrastive_genes=config.train["contrastive_genes"])
+                                   epochs=config.train.epochs,
+                                   contrastive_genes=config.train.contrastive_genes)
     seconds = time.perf_counter() - start
     emb = model.embed(collection)
     metrics = collection_metrics(emb, collection, seed) if len(collection) > 1 else {}
@@ -226,7 +223,7 @@ def embed_with_model(inputs: Sequence[str | Path | ad.AnnData], model_dir: str |
         if new:
             save_muse_gnn(model, tmp / "model", collection)
     return {"known": [g.dataset for g in collection if g.dataset in known], "new": new,
-            "seconds": seconds, "epochs": config.train["epochs"], "metrics": metrics}
+            "seconds": seconds, "epochs": config.train.epochs, "metrics": metrics}
 
 
 def write_embedding_outputs(out: Path, emb: ad.AnnData, history: pd.DataFrame | None,
@@ -301,7 +298,7 @@ def function_outputs(out: Path, emb: ad.AnnData, collection: GraphCollection, se
 
 
 def compare_methods(collection: GraphCollection, seeds: Sequence[int] = SEEDS,
-                    epochs: int = EPOCHS, methods: Mapping[str, Callable] | None = None,
+                    epochs: int = TrainConfig.epochs, methods: Mapping[str, Callable] | None = None,
                     evaluate: Callable[[ad.AnnData, int], dict[str, float]] | None = None
                     ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Table-1 comparison: every method on the same graphs, seeds and epoch budget.

@@ -57,6 +57,7 @@ from dglgene.data.qc import QualityControl, quality_control
 from dglgene.data.spatial import smooth_spots, sparkx_pvalues
 from dglgene.errors import DglgeneInputError, require_at_least
 from dglgene.progress import progress
+from dglgene.settings import STEP, settings
 
 log = logging.getLogger("dglgene")
 METHODS = ("auto", "cscore", "pearson")
@@ -169,7 +170,7 @@ def coexpression(expr: Expression, genes: np.ndarray, values: np.ndarray,
     return (*pearson(values), method)
 
 
-@dataclass(frozen=True)
+@settings(frozen=True)
 class GraphRecipe:
     """Parameters and steps of graph construction (see the module docstring)."""
 
@@ -188,12 +189,16 @@ class GraphRecipe:
     smoothing_k: int = 6
     residual_theta: float = 100.0
     self_loops: bool = True
-    qc: QualityControl = field(default_factory=QualityControl)
-    select_genes: Callable[[Expression, GraphRecipe], tuple[np.ndarray, str]] = select_genes
-    expression_values: Callable[[Expression, np.ndarray, GraphRecipe], np.ndarray] = \
-        expression_values
-    node_features: Callable[[np.ndarray, GraphRecipe], np.ndarray] = node_features
-    coexpression: Callable[..., tuple[np.ndarray, np.ndarray, str]] = coexpression
+    # the steps: objects and functions, set from Python (not from a config table)
+    qc: QualityControl = field(default_factory=QualityControl, metadata=STEP)
+    select_genes: Callable[[Expression, GraphRecipe], tuple[np.ndarray, str]] = field(
+        default=select_genes, metadata=STEP)
+    expression_values: Callable[[Expression, np.ndarray, GraphRecipe], np.ndarray] = field(
+        default=expression_values, metadata=STEP)
+    node_features: Callable[[np.ndarray, GraphRecipe], np.ndarray] = field(
+        default=node_features, metadata=STEP)
+    coexpression: Callable[..., tuple[np.ndarray, np.ndarray, str]] = field(
+        default=coexpression, metadata=STEP)
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:

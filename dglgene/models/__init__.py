@@ -9,7 +9,7 @@ from dglgene.models.grn_baselines import (
     pearson_scores,
     per_tf_prior,
 )
-from dglgene.models.muse_gnn import MUSE_LOSSES, MuSeGNN
+from dglgene.models.muse_gnn import MUSE_LOSSES, MuSeGNN, MuSeGNNConfig
 from dglgene.models.saved_model import load, save_muse_gnn, save_sctransnet
 from dglgene.models.sctransnet import ScTransNet
 
@@ -20,6 +20,7 @@ __all__ = [
            "DatasetRecord",
            "GraphModel",
            "MuSeGNN",
+           "MuSeGNNConfig",
            "ScTransNet",
            "degree_product",
            "embedding_frame",

@@ -21,17 +21,50 @@ weak on the first (at 1 the term barely moves the embeddings) or too strong on t
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Annotated
+
+from pydantic import Field
 
 from dglgene.losses import Loss
 from dglgene.models.graph_model import Datasets, GraphModel
+from dglgene.settings import FiniteFloat, PositiveInt, settings
 
 MUSE_LOSSES = {"recon": 1.0, "sim": 0.5, "nce": 0.02}
+
+
+@settings
+class MuSeGNNConfig:
+    """The model of a run (``[model]`` of its TOML): :class:`MuSeGNN`'s arguments.
+
+    Parameters
+    ----------
+    dim
+        Embedding dimension (the paper's 32).
+    losses
+        Registered loss name -> weight (None: :data:`MUSE_LOSSES`).
+    decoder
+        Registered decoder name.
+    group_by
+        Which datasets share a block: "auto" (modality x tissue where a tissue has two
+        or more datasets, else modality), or dataset fields such as ``("modality",)``.
+    heads, shared_heads
+        Attention heads of the dataset-specific layer and of the shared block.
+    """
+
+    dim: PositiveInt = 32
+    losses: dict[str, FiniteFloat] | None = None
+    decoder: str = "mlp"
+    group_by: str | Annotated[tuple[str, ...], Field(strict=False)] = "auto"
+    heads: PositiveInt = 4
+    shared_heads: PositiveInt = 2
 
 
 class MuSeGNN(GraphModel):
     """MuSe-GNN with the paper's parts; any of them can be replaced.
 
-    ``options`` keeps the keyword arguments it was built with (a saved model is rebuilt
+    The arguments after ``collection`` are :class:`MuSeGNNConfig`'s (which says what they
+    are), ``seed`` (the initial weights) and ``groups`` (a saved model's dataset -> sharing
+    group). ``options`` keeps the keyword arguments it was built with (a saved model is rebuilt
     from them, see :mod:`dglgene.models.saved_model`).
 
     >>> from dglgene.data import build_collection
@@ -42,10 +75,12 @@ class MuSeGNN(GraphModel):
     ['recon', 'sim', 'nce']
     """
 
-    def __init__(self, collection: Datasets, dim: int = 32,
-                 losses: Mapping[str | Loss, float] | None = None, decoder: str = "mlp",
-                 group_by: str | tuple[str, ...] = "auto", heads: int = 4,
-                 shared_heads: int = 2, seed: int = 0,
+    def __init__(self, collection: Datasets, dim: int = MuSeGNNConfig.dim,
+                 losses: Mapping[str | Loss, float] | None = MuSeGNNConfig.losses,
+                 decoder: str = MuSeGNNConfig.decoder,
+                 group_by: str | tuple[str, ...] = MuSeGNNConfig.group_by,
+                 heads: int = MuSeGNNConfig.heads,
+                 shared_heads: int = MuSeGNNConfig.shared_heads, seed: int = 0,
                  groups: Mapping[str, str] | None = None) -> None:
         super().__init__(collection, encoder="muse", decoder=decoder,
                          losses=losses if losses is not None else MUSE_LOSSES, dim=dim,

@@ -5,8 +5,9 @@ from dglgene.train.fit import fit
 from dglgene.train.fit_links import fit_links, score_pairs, training_graph
 from dglgene.train.fit_new_datasets import fit_new_datasets
 from dglgene.train.pretrain import pretrain_scbert
+from dglgene.train.settings import TrainConfig
 
-__all__ = ["fit", "fit_links", "fit_new_datasets", "pretrain_scbert", "run_pretrain",
+__all__ = ["TrainConfig", "fit", "fit_links", "fit_new_datasets", "pretrain_scbert", "run_pretrain",
            "score_pairs", "training_graph"]
 
 

@@ -28,13 +28,7 @@ from dglgene.train.checkpoint import FIT
 from dglgene.train.device import require_device
 from dglgene.train.distributed import all_reduce_gradients, current_ranks, gather_rows
 from dglgene.train.engine import TrainingPlan, run_training
-
-#: The default training budget: 100 epochs of MuSe-GNN on the built-in real collection
-#: take 6-7 minutes on one core and mix its datasets (iLISI, README: Training budget);
-#: the reference trains 2000.
-EPOCHS = 100
-#: Different genes drawn per side and step for InfoNCE (the reference's number).
-CONTRASTIVE_GENES = 100
+from dglgene.train.settings import TrainConfig
 
 #: What a checkpoint of :func:`fit` says it is; files of another format or version are refused.
 CHECKPOINT_FORMAT, CHECKPOINT_VERSION = FIT.format, FIT.version
@@ -146,15 +140,17 @@ class MuSeTraining(TrainingPlan):
                 for row in gather_rows(rows, ranks)]
 
 
-def fit(model: GraphModel, collection: GraphCollection, epochs: int = EPOCHS, seed: int = 0,
-        lr_encoder: float = 1e-3, lr_decoder: float = 1e-3, device: str = "cpu",
+def fit(model: GraphModel, collection: GraphCollection, epochs: int = TrainConfig.epochs,
+        seed: int = 0, lr_encoder: float = TrainConfig.lr_encoder,
+        lr_decoder: float = TrainConfig.lr_decoder, device: str = "cpu",
         checkpoint: str | Path | None = None, resume: bool = False,
-        contrastive_genes: int | None = CONTRASTIVE_GENES,
+        contrastive_genes: int | None = TrainConfig.contrastive_genes,
         pairs_per_step: int | None = None) -> pd.DataFrame:
     """Train ``model`` on ``collection``; return the loss history (one row per pair).
 
-    ``contrastive_genes``: different genes drawn per side and step for the contrastive
-    loss (the reference draws 100; None: all). ``pairs_per_step``: pairs per Adam step
+    ``epochs``, the learning rates and ``contrastive_genes`` are
+    :class:`~dglgene.train.TrainConfig`'s (which says what they do and why their
+    defaults are what they are). ``pairs_per_step``: pairs per Adam step
     (default 1, or the world size under torch.distributed, where it must be that); above
     1 the rows carry the ``rank`` that computed the pair, and each pair draws from a
     generator of its own (:mod:`~dglgene.train.distributed`).

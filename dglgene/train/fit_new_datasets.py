@@ -48,7 +48,8 @@ from dglgene.errors import require_at_least
 from dglgene.models.graph_model import GraphModel
 from dglgene.train.device import require_device
 from dglgene.train.engine import TrainingPlan, run_training
-from dglgene.train.fit import CONTRASTIVE_GENES, EPOCHS, adam_step, edge_targets
+from dglgene.train.fit import adam_step, edge_targets
+from dglgene.train.settings import TrainConfig
 
 __all__ = ["fit_new_datasets"]
 
@@ -108,9 +109,10 @@ class NewDatasetTraining(TrainingPlan):
 
 
 def fit_new_datasets(model: GraphModel, collection: GraphCollection, datasets: Sequence[str],
-                     epochs: int = EPOCHS, seed: int = 0, lr_encoder: float = 1e-2,
-                     lr_decoder: float = 1e-2, device: str = "cpu",
-                     contrastive_genes: int | None = CONTRASTIVE_GENES) -> pd.DataFrame:
+                     epochs: int = TrainConfig.epochs, seed: int = 0,
+                     lr_encoder: float = 1e-2, lr_decoder: float = 1e-2, device: str = "cpu",
+                     contrastive_genes: int | None = TrainConfig.contrastive_genes
+                     ) -> pd.DataFrame:
     """Train the own layers of ``datasets`` (graphs of ``collection``, added to ``model``
     with :meth:`~dglgene.models.GraphModel.add_dataset`) against ``model.reference``.
 
