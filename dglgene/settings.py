@@ -39,8 +39,19 @@ from pydantic.dataclasses import dataclass
 
 from dglgene.errors import DglgeneInputError
 
-__all__ = ["STEP", "FiniteFloat", "PositiveFloat", "PositiveInt", "SettingError", "describe",
-           "from_table", "setting_keys", "settings"]
+__all__ = [
+    "STEP",
+    "FiniteFloat",
+    "NonNegativeFloat",
+    "PositiveFloat",
+    "PositiveInt",
+    "Probability",
+    "SettingError",
+    "describe",
+    "from_table",
+    "setting_keys",
+    "settings",
+]
 
 T = TypeVar("T")
 
@@ -50,6 +61,10 @@ PositiveInt = Annotated[int, Field(gt=0)]
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 #: a finite number
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+#: a finite number, 0 or above
+NonNegativeFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+#: a number in [0, 1]
+Probability = Annotated[float, Field(ge=0, le=1)]
 
 #: ``field(metadata=STEP)``: a field no table sets (a function or an object)
 STEP = {"step": True}
@@ -97,8 +112,11 @@ def _one_line(cls: type, error: pydantic.ValidationError, values: Mapping[str, A
         return DglgeneInputError(f"{cls.__name__} has no setting {key!r}; allowed: "
                                  f"{', '.join(setting_keys(cls))}")
     wants = describe(typing.get_type_hints(cls, include_extras=True)[key])
-    if first["type"] == "greater_than":
+    if first["type"] == "greater_than" and first["ctx"]["gt"] == 0:
         wants = "a positive integer" if wants == "an integer" else "a positive number"
+    elif first["type"] in ("greater_than", "greater_than_equal", "less_than",
+                           "less_than_equal"):  # "a number less than or equal to 1"
+        wants = f"a number {first['msg'].removeprefix('Input should be ')}"
     return SettingError(cls.__name__, key, values[key], wants)
 
 

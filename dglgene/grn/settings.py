@@ -1,11 +1,11 @@
 """Model and training settings of one scTransNet run, the same for every method compared.
 
-Each default is stated once, by the function that uses it, and read here from its
-signature: the training ones (epochs, patience, lr, weight decay, batch size) from
-:func:`~dglgene.train.fit_links.fit_links`, the model's from
-:class:`~dglgene.models.sctransnet.ScTransNet`, the pooling and the number of cells from
-:mod:`dglgene.nn.gene_representation`, the encoder's pre-training from
-:func:`~dglgene.train.pretrain.pretrain_scbert` and
+Every default is stated once, in the settings class or constant of the part that uses it,
+and referred to here by name: the training ones (epochs, patience, lr, weight decay,
+batch size) are :class:`~dglgene.train.LinkTrainConfig`'s, the model's
+:class:`~dglgene.models.ScTransNetConfig`'s, the pooling and the number of cells
+:mod:`dglgene.nn.gene_representation`'s, the encoder's pre-training
+:class:`~dglgene.train.PretrainConfig`'s and
 :data:`~dglgene.train.pretrain.SMALL_SCBERT_CONFIG`.
 
 >>> s = GRNSettings()
@@ -15,17 +15,24 @@ signature: the training ones (epochs, patience, lr, weight decay, batch size) fr
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import field
+from typing import Annotated
+
+from pydantic import Field
 
 from dglgene.errors import DglgeneInputError, require_at_least
 from dglgene.eval.grn_metrics import auroc
-from dglgene.models.sctransnet import ScTransNet
-from dglgene.nn.gene_representation import PooledEncodings, scbert_cell_encodings
-from dglgene.train.fit_links import fit_links
-from dglgene.train.pretrain import SMALL_SCBERT_CONFIG, pretrain_scbert
+from dglgene.models.sctransnet import ScTransNetConfig
+from dglgene.nn.gene_representation import MAX_CELLS, POOLING
+from dglgene.settings import (
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    Probability,
+    settings,
+)
+from dglgene.train.pretrain import SMALL_SCBERT_CONFIG
+from dglgene.train.settings import LinkTrainConfig, PretrainConfig
 
 __all__ = ["VAL_METRICS", "GRNSettings"]
 
@@ -33,34 +40,31 @@ __all__ = ["VAL_METRICS", "GRNSettings"]
 VAL_METRICS = {"loss": None, "auroc": auroc}
 
 
-def _default(func: Callable[..., Any], name: str) -> Any:
-    return inspect.signature(func).parameters[name].default
-
-
-@dataclass
+@settings
 class GRNSettings:
     """Model and training settings of one scTransNet run (the same for every method)."""
 
-    gnn: str | None = _default(ScTransNet, "gnn")
-    pooling: str = _default(PooledEncodings, "pooling")
-    epochs: int = _default(fit_links, "epochs")
-    patience: int = _default(fit_links, "patience")
-    lr: float = _default(fit_links, "lr")
-    weight_decay: float = _default(fit_links, "weight_decay")
-    dropout: float = _default(ScTransNet, "dropout")
-    target_degree: bool = _default(ScTransNet, "target_degree")
-    tf_dropout: float = _default(ScTransNet, "tf_dropout")
-    head_hidden: tuple[int, ...] = _default(ScTransNet, "head_hidden")
-    batch_size: int = _default(fit_links, "batch_size")
-    max_cells: int | None = _default(scbert_cell_encodings, "max_cells")
-    pretrain_epochs: int = _default(pretrain_scbert, "epochs")
+    gnn: str | None = ScTransNetConfig.gnn
+    pooling: str = POOLING
+    epochs: int = LinkTrainConfig.epochs
+    patience: PositiveInt = LinkTrainConfig.patience
+    lr: PositiveFloat = LinkTrainConfig.lr
+    weight_decay: NonNegativeFloat = LinkTrainConfig.weight_decay
+    dropout: Probability = ScTransNetConfig.dropout
+    target_degree: bool = ScTransNetConfig.target_degree
+    tf_dropout: Probability = ScTransNetConfig.tf_dropout
+    head_hidden: Annotated[tuple[PositiveInt, ...], Field(strict=False)] = \
+        ScTransNetConfig.head_hidden
+    batch_size: int = LinkTrainConfig.batch_size
+    max_cells: PositiveInt | None = MAX_CELLS
+    pretrain_epochs: PositiveInt = PretrainConfig.epochs
     #: early stopping on the validation log-loss ("loss": a proper score over every
     #: validation pair) or on validation AUROC ("auroc": coarser with few positives)
     select_by: str = "loss"
-    pretrain_config: Mapping[str, int] = field(default_factory=lambda: dict(SMALL_SCBERT_CONFIG))
+    pretrain_config: dict[str, int] = field(default_factory=lambda: dict(SMALL_SCBERT_CONFIG))
 
     def __post_init__(self) -> None:
-        # fit_links would refuse it too, but only after the encoder's work
+        # the command-line flags' own words ("epochs must be at least 1, got 0")
         require_at_least("epochs", self.epochs)
         require_at_least("batch_size", self.batch_size)
         if self.select_by not in VAL_METRICS:

@@ -11,7 +11,7 @@ from dglgene.models.grn_baselines import (
 )
 from dglgene.models.muse_gnn import MUSE_LOSSES, MuSeGNN, MuSeGNNConfig
 from dglgene.models.saved_model import load, save_muse_gnn, save_sctransnet
-from dglgene.models.sctransnet import ScTransNet
+from dglgene.models.sctransnet import ScTransNet, ScTransNetConfig
 
 __all__ = [
            "GAE",
@@ -22,6 +22,7 @@ __all__ = [
            "MuSeGNN",
            "MuSeGNNConfig",
            "ScTransNet",
+           "ScTransNetConfig",
            "degree_product",
            "embedding_frame",
            "genie3_scores",

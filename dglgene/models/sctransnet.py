@@ -35,9 +35,11 @@ torch.Size([2])
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
 
 import dgl
 import torch
+from pydantic import Field
 from torch import Tensor, nn
 
 from dglgene.errors import DglgeneInputError
@@ -45,8 +47,36 @@ from dglgene.losses.base import LOSSES, Loss
 from dglgene.nn.gene_representation import standardise
 from dglgene.nn.grn_gnn import GRN_GNNS
 from dglgene.nn.link_head import DirectionalLinkHead
+from dglgene.settings import PositiveInt, Probability, settings
 
-__all__ = ["ScTransNet"]
+__all__ = ["ScTransNet", "ScTransNetConfig"]
+
+
+@settings
+class ScTransNetConfig:
+    """scTransNet's model settings (:class:`ScTransNet`'s arguments a run sets).
+
+    Parameters
+    ----------
+    gnn
+        The GNN over the known GRN: a name in :data:`~dglgene.nn.grn_gnn.GRN_GNNS`, or
+        None for none.
+    head_hidden
+        Widths of the link head's hidden layers.
+    dropout
+        Dropout of the GNN and the head.
+    target_degree
+        Give the head the target's number of known regulators.
+    tf_dropout
+        The head's dropout of a regulator's bias (an unseen TF's bias is then predicted
+        from its representation).
+    """
+
+    gnn: str | None = "gat"
+    head_hidden: Annotated[tuple[PositiveInt, ...], Field(strict=False)] = (256, 64)
+    dropout: Probability = 0.1
+    target_degree: bool = True
+    tf_dropout: Probability = 0.0
 
 
 class ScTransNet(nn.Module):
@@ -64,9 +94,12 @@ class ScTransNet(nn.Module):
     """
 
     def __init__(self, expression: Tensor, gene_repr: nn.Module | None = None,
-                 gnn: str | None = "gat", head_hidden: Sequence[int] = (256, 64),
-                 dropout: float = 0.1, gene_bias: bool = True, coexpression: bool = True,
-                 target_degree: bool = True, tf_dropout: float = 0.0,
+                 gnn: str | None = ScTransNetConfig.gnn,
+                 head_hidden: Sequence[int] = ScTransNetConfig.head_hidden,
+                 dropout: float = ScTransNetConfig.dropout, gene_bias: bool = True,
+                 coexpression: bool = True,
+                 target_degree: bool = ScTransNetConfig.target_degree,
+                 tf_dropout: float = ScTransNetConfig.tf_dropout,
                  loss: str | Loss = "link") -> None:
         super().__init__()
         if gene_repr is None and gnn is None:

@@ -38,9 +38,14 @@ from dglgene.nn.cell_encodings import CellEncodings
 from dglgene.nn.performer import ScBertEncoder, iter_encodings
 from dglgene.nn.scbert_tokens import expression_to_tokens, match_genes
 
-__all__ = ["FixedEmbedding", "PooledEncodings", "scbert_cell_encodings", "standardise"]
+__all__ = ["MAX_CELLS", "POOLING", "POOLINGS", "FixedEmbedding", "PooledEncodings",
+           "scbert_cell_encodings", "standardise"]
 
 POOLINGS = ("attentive", "mean")
+#: scTransNet's pooling over cells: learned attention (mean: the ablation)
+POOLING = "attentive"
+#: cells encoded per dataset: enough for the pooling to learn from, bounded in cost
+MAX_CELLS = 512
 
 
 def standardise(x: Tensor) -> Tensor:
@@ -54,7 +59,7 @@ class PooledEncodings(nn.Module):
     read from a :class:`~dglgene.nn.cell_encodings.CellEncodings` store (a tensor is
     copied into one), so that memory stays flat in the number of cells."""
 
-    def __init__(self, encodings: Tensor | CellEncodings, pooling: str = "attentive",
+    def __init__(self, encodings: Tensor | CellEncodings, pooling: str = POOLING,
                  cells_per_step: int = 64, chunk_cells: int = 64) -> None:
         super().__init__()
         if isinstance(encodings, Tensor):
@@ -102,7 +107,7 @@ class FixedEmbedding(nn.Module):
 
 
 def scbert_cell_encodings(model: ScBertEncoder, expression: pd.DataFrame,
-                          model_genes: Sequence[str], max_cells: int | None = 512,
+                          model_genes: Sequence[str], max_cells: int | None = MAX_CELLS,
                           batch_size: int = 8, seed: int = 0) -> CellEncodings:
     """Last-layer encodings (cells x genes x dim) of ``expression``'s genes by ``model``,
     written to a :class:`~dglgene.nn.cell_encodings.CellEncodings` store chunk by chunk.

@@ -5,10 +5,11 @@ from dglgene.train.fit import fit
 from dglgene.train.fit_links import fit_links, score_pairs, training_graph
 from dglgene.train.fit_new_datasets import fit_new_datasets
 from dglgene.train.pretrain import pretrain_scbert
-from dglgene.train.settings import TrainConfig
+from dglgene.train.settings import LinkTrainConfig, PretrainConfig, TrainConfig
 
-__all__ = ["TrainConfig", "fit", "fit_links", "fit_new_datasets", "pretrain_scbert", "run_pretrain",
-           "score_pairs", "training_graph"]
+__all__ = ["LinkTrainConfig", "PretrainConfig", "TrainConfig", "fit", "fit_links",
+           "fit_new_datasets", "pretrain_scbert", "run_pretrain", "score_pairs",
+           "training_graph"]
 
 
 def __getattr__(name: str) -> object:

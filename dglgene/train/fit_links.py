@@ -38,6 +38,7 @@ from dglgene.nn.grn_gnn import known_grn_graph
 from dglgene.train.checkpoint import FIT_LINKS, fingerprint
 from dglgene.train.device import require_device
 from dglgene.train.engine import EarlyStopping, TrainingPlan, run_training
+from dglgene.train.settings import LinkTrainConfig
 
 __all__ = ["fit_links", "score_pairs", "training_graph"]
 
@@ -186,9 +187,11 @@ class LinkTraining(TrainingPlan):
         return self._evaluate(epoch + 1, total / len(self.train))
 
 
-def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame, epochs: int = 100,
-              lr: float = 1e-3, weight_decay: float = 1e-4, batch_size: int = 256,
-              patience: int = 20, seed: int = 0, device: str = "cpu",
+def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame,
+              epochs: int = LinkTrainConfig.epochs, lr: float = LinkTrainConfig.lr,
+              weight_decay: float = LinkTrainConfig.weight_decay,
+              batch_size: int = LinkTrainConfig.batch_size,
+              patience: int = LinkTrainConfig.patience, seed: int = 0, device: str = "cpu",
               val_metric: ValMetric | None = None, checkpoint: str | os.PathLike | None = None,
               resume: bool = False) -> pd.DataFrame:
     """Train ``model`` on ``train`` pairs; keep the weights of the best validation epoch.
@@ -196,8 +199,8 @@ def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame, epochs:
     ``val_metric(labels, scores)`` (higher is better, e.g. AUROC) picks the epoch; without
     it (or with an empty validation split) the validation (or training) loss does.
     Returns one row per epoch, epoch 0 being the fitted base (``loss``, ``val_loss``,
-    ``val_score``); ``attrs["best_epoch"]``. These defaults are also
-    :class:`~dglgene.grn.settings.GRNSettings`' (``dglgene grn``, ``bench-grn``).
+    ``val_score``); ``attrs["best_epoch"]``. The training settings are
+    :class:`~dglgene.train.LinkTrainConfig`'s, which says what they do.
 
     With ``checkpoint``, the training state is written there after every epoch (epoch 0
     included), atomically: the weights, the best weights so far, their epoch and score

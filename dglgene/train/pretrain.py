@@ -86,6 +86,7 @@ from dglgene.nn.scbert_tokens import (
 from dglgene.train.checkpoint import PRETRAIN, fingerprint
 from dglgene.train.device import require_device
 from dglgene.train.engine import TrainingPlan, run_training
+from dglgene.train.settings import PretrainConfig
 
 __all__ = [
     "IGNORE_INDEX",
@@ -341,11 +342,16 @@ class MaskedValueTraining(TrainingPlan):
 
 
 def pretrain_scbert(adatas: ad.AnnData | Sequence[ad.AnnData], *,
-                    config: Mapping[str, Any] | None = None, epochs: int = 10, seed: int = 0,
-                    n_genes: int | None = 1000, genes: Sequence[str] | None = None,
-                    batch_size: int = 8, lr: float = 1e-3, weight_decay: float = 0.01,
-                    mask_prob: float = 0.15, replace_prob: float = 0.9,
-                    val_fraction: float = 0.1, max_grad_norm: float = 1.0,
+                    config: Mapping[str, Any] | None = None,
+                    epochs: int = PretrainConfig.epochs, seed: int = 0,
+                    n_genes: int | None = PretrainConfig.n_genes,
+                    genes: Sequence[str] | None = None,
+                    batch_size: int = PretrainConfig.batch_size, lr: float = PretrainConfig.lr,
+                    weight_decay: float = PretrainConfig.weight_decay,
+                    mask_prob: float = PretrainConfig.mask_prob,
+                    replace_prob: float = PretrainConfig.replace_prob,
+                    val_fraction: float = PretrainConfig.val_fraction,
+                    max_grad_norm: float = PretrainConfig.max_grad_norm,
                     target_sum: float = 1e4, device: str = "cpu",
                     checkpoint: str | os.PathLike | None = None,
                     resume: bool = False) -> PretrainResult:

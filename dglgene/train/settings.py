@@ -6,9 +6,9 @@
 
 from __future__ import annotations
 
-from dglgene.settings import PositiveFloat, PositiveInt, settings
+from dglgene.settings import NonNegativeFloat, PositiveFloat, PositiveInt, Probability, settings
 
-__all__ = ["TrainConfig"]
+__all__ = ["LinkTrainConfig", "PretrainConfig", "TrainConfig"]
 
 
 @settings
@@ -32,3 +32,56 @@ class TrainConfig:
     lr_encoder: PositiveFloat = 1e-3
     lr_decoder: PositiveFloat = 1e-3
     contrastive_genes: PositiveInt | None = 100
+
+
+@settings
+class LinkTrainConfig:
+    """How scTransNet's link prediction trains (:func:`~dglgene.train.fit_links`).
+
+    Parameters
+    ----------
+    epochs
+        At most this many epochs after the fitted base (epoch 0).
+    lr, weight_decay
+        Adam's learning rate and L2 penalty.
+    batch_size
+        Training pairs per step.
+    patience
+        Stop after this many epochs without a better validation score.
+    """
+
+    epochs: PositiveInt = 100
+    lr: PositiveFloat = 1e-3
+    weight_decay: NonNegativeFloat = 1e-4
+    batch_size: PositiveInt = 256
+    patience: PositiveInt = 20
+
+
+@settings
+class PretrainConfig:
+    """How the scBERT-style encoder pre-trains (:func:`~dglgene.train.pretrain_scbert`).
+
+    Parameters
+    ----------
+    epochs
+        Passes over the training cells.
+    n_genes
+        Genes kept (the most variable across datasets; None: all).
+    batch_size, lr, weight_decay, max_grad_norm
+        AdamW's cells per step, learning rate and weight decay, and the gradient clip.
+    mask_prob, replace_prob
+        scBERT's share of a cell's expressed genes masked, and of those replaced by the
+        mask token.
+    val_fraction
+        Cells held out for the masked-value score.
+    """
+
+    epochs: PositiveInt = 10
+    n_genes: PositiveInt | None = 1000
+    batch_size: PositiveInt = 8
+    lr: PositiveFloat = 1e-3
+    weight_decay: NonNegativeFloat = 0.01
+    mask_prob: Probability = 0.15
+    replace_prob: Probability = 0.9
+    val_fraction: Probability = 0.1
+    max_grad_norm: PositiveFloat = 1.0
