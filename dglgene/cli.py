@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import functools
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +21,53 @@ if TYPE_CHECKING:
 #: importing pandas for every command (a test keeps each pair equal)
 _SPLIT_KINDS = ("transductive", "held-out-tf", "degree-aware")
 _ENCODER_CELLS = ("own", "all-real")
+#: where `dglgene graphs`' options have their defaults
+_RECIPE = "dglgene.data.build:GraphRecipe"
+
+
+class _Help(argparse.HelpFormatter):
+    """Help whose options end with their default, read from the settings class that holds
+    it (``action.setting``: "module:Class.field"); imported only when help is shown, so
+    that a command does not pay for the imports."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        setting = getattr(action, "setting", None)
+        if setting is not None:
+            module, _, attribute = setting.partition(":")
+            owner, _, field = attribute.partition(".")
+            default = getattr(getattr(importlib.import_module(module), owner), field)
+            text += f" (default: {'unset' if default is None else default})"
+        elif not any(action.default is skip for skip in (None, False, argparse.SUPPRESS)):
+            text += " (default: %(default)s)"
+        return text
+
+
+def _setting(parser: argparse.ArgumentParser, flag: str, setting: str, help: str,
+             **options: object) -> None:
+    """Add ``flag`` for the settings field ``setting`` ("module:Class.field"); left out, it
+    is None, so that the field's own default applies (and the help shows it)."""
+    parser.add_argument(flag, help=help, **options).setting = setting
+
+
+def _run_options(parser: argparse.ArgumentParser, checkpoint: str = "--checkpoint",
+                 checkpoint_help: str = "save the training state to FILE after every epoch"
+                 ) -> None:
+    """--seed, --device, a checkpoint flag and --resume: what every training command takes."""
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
+                        help="where to train")
+    parser.add_argument(checkpoint, metavar="FILE", help=checkpoint_help)
+    parser.add_argument("--resume", action="store_true",
+                        help=f"continue from {checkpoint} FILE when it exists")
+    parser.set_defaults(checkpoint_flag=checkpoint)
+
+
+def _check_resume(args: argparse.Namespace) -> None:
+    """--resume needs the checkpoint flag of :func:`_run_options`."""
+    flag = args.checkpoint_flag
+    if args.resume and getattr(args, flag.lstrip("-").replace("-", "_")) is None:
+        raise DglgeneInputError(f"--resume needs {flag} FILE (the checkpoint to continue from)")
 
 
 def _given(args: argparse.Namespace, *names: str) -> dict:
@@ -91,12 +140,10 @@ def _embed_run(args: argparse.Namespace, ranks: Ranks) -> int:
 
     if args.model:
         return _embed_with_model(args)
+    _check_resume(args)
     config = load_config(args.config)
     if args.epochs is not None:
         config = with_epochs(config, args.epochs)
-    if args.resume and args.checkpoint is None:
-        raise DglgeneInputError("--resume needs --checkpoint FILE (the checkpoint to continue "
-                                "from)")
     metrics = run_embed(args.inputs, args.out, config, seed=args.seed, device=args.device,
                         checkpoint=args.checkpoint, resume=args.resume)
     if not ranks.is_first:
@@ -210,9 +257,7 @@ def _grn(args: argparse.Namespace) -> int:
 
     if args.split_dir and args.split:
         raise DglgeneInputError("give --split-dir or --split, not both")
-    if args.resume and args.train_checkpoint is None:
-        raise DglgeneInputError("--resume needs --train-checkpoint FILE (the checkpoint to "
-                                "continue from)")
+    _check_resume(args)
     options = _given(args, "epochs", "batch_size", "gnn", "pooling")
     if options.get("gnn") == "none":
         options["gnn"] = None
@@ -255,9 +300,7 @@ def _pretrain(args: argparse.Namespace) -> int:
 
     if bool(args.inputs) == args.builtin:
         raise DglgeneInputError("give either .h5ad files or --builtin (the built-in real datasets)")
-    if args.resume and args.checkpoint is None:
-        raise DglgeneInputError("--resume needs --checkpoint FILE (the checkpoint to continue "
-                                "from)")
+    _check_resume(args)
     summary = run_pretrain(real_human() if args.builtin else args.inputs, args.out,
                            seed=args.seed, device=args.device, checkpoint=args.checkpoint,
                            resume=args.resume, **_given(args, "epochs", "n_genes"))
@@ -279,11 +322,12 @@ def _add_bench_options(parser: argparse.ArgumentParser, run) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="dglgene",
+        prog="dglgene", formatter_class=_Help,
         description="Gene representations from single-cell data (MuSe-GNN, scTransNet).",
     )
     parser.add_argument("--version", action="version", version=f"dglgene {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser = functools.partial(commands.add_parser, formatter_class=_Help)
     info = commands.add_parser("info", help="show the version and the kernel backends")
     info.set_defaults(run=_info)
 
@@ -294,17 +338,16 @@ def build_parser() -> argparse.ArgumentParser:
                     "collection to a directory.")
     graphs.add_argument("inputs", nargs="+", help=".h5ad files, one dataset each")
     graphs.add_argument("--out", required=True, help="directory to write the collection to")
-    graphs.add_argument("--method", choices=["auto", "cscore", "pearson"],
-                        help="co-expression measure (default auto: CS-CORE on rna/spatial "
-                             "counts, else Pearson)")
-    graphs.add_argument("--n-hvg", type=int, help="genes kept per dataset")
-    graphs.add_argument("--p-value", type=float,
-                        help="edge where the co-expression test gives p below this")
-    graphs.add_argument("--fdr", type=float,
-                        help="edge where the Benjamini-Hochberg adjusted p is below this "
-                             "(instead of --p-value)")
-    graphs.add_argument("--top-k", type=int,
-                        help="keep only each gene's k strongest significant partners")
+    _setting(graphs, "--method", f"{_RECIPE}.method", choices=["auto", "cscore", "pearson"],
+             help="co-expression measure (auto: CS-CORE on rna/spatial counts, else Pearson)")
+    _setting(graphs, "--n-hvg", f"{_RECIPE}.n_hvg", type=int, help="genes kept per dataset")
+    _setting(graphs, "--p-value", f"{_RECIPE}.p_value", type=float,
+             help="edge where the co-expression test gives p below this")
+    _setting(graphs, "--fdr", f"{_RECIPE}.fdr", type=float,
+             help="edge where the Benjamini-Hochberg adjusted p is below this (instead of "
+                  "--p-value)")
+    _setting(graphs, "--top-k", f"{_RECIPE}.top_k", type=int,
+             help="keep only each gene's k strongest significant partners (unset: all)")
     graphs.add_argument("--jobs", dest="n_jobs", type=int, help="datasets built in parallel")
     graphs.set_defaults(run=_graphs)
 
@@ -320,12 +363,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help=".h5ad files, one dataset each (two or more, or any with --model)")
     embed.add_argument("--out", required=True, help="output directory")
     embed.add_argument("--config", help="TOML file with [graphs], [model], [train] tables")
-    embed.add_argument("--epochs", type=int, help="training epochs (overrides the config)")
-    embed.add_argument("--seed", type=int, default=0)
-    embed.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    embed.add_argument("--checkpoint", help="save the training state to FILE after every epoch")
-    embed.add_argument("--resume", action="store_true",
-                       help="continue from --checkpoint FILE when it exists")
+    _setting(embed, "--epochs", "dglgene.train.settings:TrainConfig.epochs", type=int,
+             help="training epochs (overrides the config)")
+    _run_options(embed)
     embed.add_argument("--model", metavar="DIR",
                        help="a trained model (the DIR/model of an earlier run) to embed with; "
                             "--epochs then sets the new datasets' training")
@@ -377,19 +417,17 @@ def build_parser() -> argparse.ArgumentParser:
     grn.add_argument("--gene-list", metavar="FILE",
                      help="the checkpoint's gene order, one gene per line (for checkpoints "
                           "that carry none, such as scBERT's released one)")
-    grn.add_argument("--gnn", choices=["gat", "gcn", "none"], help="the graph view (none: without)")
-    grn.add_argument("--pooling", choices=["attentive", "mean"], help="pooling over cells")
-    grn.add_argument("--epochs", type=int, help="most epochs (early stopping)")
-    grn.add_argument("--batch-size", type=int,
-                     help="training pairs per step (larger: fewer steps per epoch on large "
-                          "networks)")
-    grn.add_argument("--seed", type=int, default=0)
-    grn.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    grn.add_argument("--train-checkpoint", metavar="FILE",
-                     help="save the training state to FILE after every epoch (and the "
-                          "encoder's pre-training on the cells to FILE.pretrain)")
-    grn.add_argument("--resume", action="store_true",
-                     help="continue from --train-checkpoint FILE when it exists")
+    _setting(grn, "--gnn", "dglgene.grn.settings:GRNSettings.gnn",
+             choices=["gat", "gcn", "none"], help="the graph view (none: without)")
+    _setting(grn, "--pooling", "dglgene.grn.settings:GRNSettings.pooling",
+             choices=["attentive", "mean"], help="pooling over cells")
+    _setting(grn, "--epochs", "dglgene.grn.settings:GRNSettings.epochs", type=int,
+             help="most epochs (early stopping)")
+    _setting(grn, "--batch-size", "dglgene.grn.settings:GRNSettings.batch_size", type=int,
+             help="training pairs per step (larger: fewer steps per epoch on large networks)")
+    _run_options(grn, "--train-checkpoint",
+                 "save the training state to FILE after every epoch (and the encoder's "
+                 "pre-training on the cells to FILE.pretrain)")
     grn.add_argument("--top-k", type=int, metavar="K",
                      help="network.csv keeps each TF's K best targets (default: every "
                           "candidate pair)")
@@ -423,14 +461,11 @@ def build_parser() -> argparse.ArgumentParser:
     pretrain.add_argument("--builtin", action="store_true",
                           help="pre-train on the four built-in real human datasets instead")
     pretrain.add_argument("--out", required=True, help="output directory")
-    pretrain.add_argument("--epochs", type=int)
-    pretrain.add_argument("--n-genes", type=int, help="top-variance genes kept")
-    pretrain.add_argument("--seed", type=int, default=0)
-    pretrain.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    pretrain.add_argument("--checkpoint", metavar="FILE",
-                          help="save the training state to FILE after every epoch")
-    pretrain.add_argument("--resume", action="store_true",
-                          help="continue from --checkpoint FILE when it exists")
+    _setting(pretrain, "--epochs", "dglgene.train.settings:PretrainConfig.epochs", type=int,
+             help="passes over the training cells")
+    _setting(pretrain, "--n-genes", "dglgene.train.settings:PretrainConfig.n_genes", type=int,
+             help="top-variance genes kept")
+    _run_options(pretrain)
     pretrain.set_defaults(run=_pretrain)
 
     demo = commands.add_parser("demo", help="run the main job on the built-in datasets")

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import dglgene
+from dglgene.cli import main
+from dglgene.data import GraphRecipe
+from dglgene.grn.settings import GRNSettings
+from dglgene.train import PretrainConfig, TrainConfig
 
 BIN = Path(sys.executable).parent
 
@@ -49,3 +56,15 @@ def test_benchmark_and_demo_refuse_zero_epochs_before_any_work(tmp_path) -> None
             "dglgene: error: " + ("epochs" if command[0] == "bench-grn" else "--epochs")
             + " must be at least 1, got 0"], command
     assert not (tmp_path / "demo").exists()
+
+
+@pytest.mark.parametrize("command, flag, default", [
+    ("embed", "--epochs", TrainConfig.epochs), ("graphs", "--n-hvg", GraphRecipe.n_hvg),
+    ("graphs", "--p-value", GraphRecipe.p_value), ("grn", "--batch-size", GRNSettings.batch_size),
+    ("grn", "--gnn", GRNSettings.gnn), ("pretrain", "--epochs", PretrainConfig.epochs),
+    ("pretrain", "--n-genes", PretrainConfig.n_genes)])
+def test_help_shows_each_default_from_its_settings_class(capsys, command, flag, default) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    assert re.search(rf" {flag} .*?\(default: ([^)]*)\)", text).group(1) == str(default)

@@ -7,8 +7,8 @@ One concept per module, lower ones first:
 - :mod:`~dglgene.grn.degree_matched`: negatives with the positives' degrees;
 - :mod:`~dglgene.grn.splits`: leak-free transductive, held-out-TF and degree-aware splits;
 - :mod:`~dglgene.grn.gene_embeddings`: precomputed gene embeddings of any model;
-- :mod:`~dglgene.grn.settings`: :class:`GRNSettings`, defaults read from the functions
-  that use them;
+- :mod:`~dglgene.grn.settings`: :class:`GRNSettings`, whose defaults are the parts'
+  settings classes';
 - :mod:`~dglgene.grn.encoder`: the foundation-model side (checkpoint, pre-training on the
   cells, precomputed, none);
 - :mod:`~dglgene.grn.methods`: scTransNet, its ablations and the baselines;
