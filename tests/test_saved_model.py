@@ -23,8 +23,9 @@ from dglgene.datasets import simulate_collection, simulate_sergio_grn
 from dglgene.errors import DglgeneInputError
 from dglgene.eval.planted_modules import cross_dataset_neighbours, planted_module_scores
 from dglgene.grn.methods import train_model
+from dglgene.grn.network import to_decoupler
 from dglgene.grn.settings import GRNSettings
-from dglgene.models import DatasetRecord, load, save_sctransnet
+from dglgene.models import DatasetRecord, MuSeGNN, ScTransNet, load, save_sctransnet
 from dglgene.nn.cell_encodings import CellEncodings
 from dglgene.train import score_pairs
 
@@ -237,3 +238,35 @@ def test_grn_command_writes_a_model_that_predicts_as_it_did(h5ads, tmp_path, cap
                            str(tmp_path / "emb")], capsys) == (
         f"dglgene: error: {out / 'model'}: an scTransNet model (`dglgene grn`); --model needs "
         "the model directory that `dglgene embed` wrote")
+
+
+def test_a_trained_sctransnet_is_whole_and_saves_itself(tmp_path) -> None:
+    """Training leaves the model with its genes, TFs, targets, known GRN and settings, so
+    that it gives its network and saves itself with no other argument; the network from
+    memory equals the one read back from disk."""
+    data = simulate_sergio_grn(n_tfs=8, n_targets=40, n_cells=90, seed=1)
+    splits = transductive_split(data, seed=0)
+    model, graph, _ = train_model(data, splits, None, GRNSettings(epochs=3))
+    assert model.genes == list(data.genes) and model.tfs == list(data.tfs)
+    assert model.targets == list(data.targets) and model.known_grn is graph
+    assert model.settings["epochs"] == 3
+    positives = splits["train"].query("label == 1")
+    # the training positives both ways and one self-loop per gene, no validation or test edge
+    edges = set(zip(*(e.tolist() for e in graph.edges())))
+    expected = {(a, b) for tf, target in zip(positives["tf"], positives["target"])
+                for a, b in ((tf, target), (target, tf))} | {(g, g) for g in range(data.n_genes)}
+    assert edges == expected
+    network = model.network(top_k=5)
+    assert list(network.columns) == ["source", "target", "weight"]
+    assert (network.groupby("source").size() == 5).all()
+    assert set(network["source"]) == set(data.tfs) and not (network["source"] ==
+                                                            network["target"]).any()
+    again = ScTransNet.load(model.save(tmp_path / "model"))
+    pd.testing.assert_frame_equal(again.network(top_k=5), network)
+    pd.testing.assert_frame_equal(to_decoupler(tmp_path / "model", top_k=5), network)
+
+
+def test_each_model_class_loads_only_its_own_kind(trained, tmp_path) -> None:
+    assert isinstance(MuSeGNN.load(trained / "model"), MuSeGNN)
+    with pytest.raises(DglgeneInputError, match="a saved MuSeGNN, not a ScTransNet"):
+        ScTransNet.load(trained / "model")

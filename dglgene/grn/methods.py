@@ -7,6 +7,7 @@ training beyond their own fit on the training split.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping, Sequence
 
@@ -29,7 +30,7 @@ from dglgene.models.grn_baselines import (
 from dglgene.models.sctransnet import ScTransNet
 from dglgene.nn.cell_encodings import CellEncodings
 from dglgene.nn.gene_representation import FixedEmbedding, PooledEncodings
-from dglgene.train.fit_links import fit_links, score_pairs, training_graph
+from dglgene.train.fit_links import fit_links, score_pairs
 
 __all__ = ["BASELINES", "METHODS", "baseline_scores", "gene_representation", "method_metrics",
            "train_model", "train_scores"]
@@ -68,26 +69,27 @@ def train_model(data: GRNData, splits: Mapping[str, pd.DataFrame], source: Encod
                 settings: GRNSettings, seed: int = 0, device: str = "cpu",
                 checkpoint: str | os.PathLike | None = None, resume: bool = False
                 ) -> tuple[ScTransNet, dgl.DGLGraph | None, pd.DataFrame]:
-    """Train scTransNet (or an ablation) on ``splits``: the model (best validation epoch),
-    the known-GRN graph its GNN runs on (None without one) and the training history.
+    """Train scTransNet (or an ablation) on ``splits``: the model (best validation epoch;
+    whole: genes, TFs, targets, settings), the known-GRN graph its GNN runs on (None
+    without one; also ``model.known_grn``) and the training history.
     ``checkpoint``/``resume``: :func:`~dglgene.train.fit_links.fit_links`'."""
     if source is None and settings.gnn is None:
         raise DglgeneInputError("no encoder and no GNN (--encoder none with --gnn none) leave "
                                 "scTransNet nothing to learn from; choose an encoder, a GNN "
                                 "or both")
     torch.manual_seed(seed)  # the model's initial weights
-    expression = torch.as_tensor(data.expression.to_numpy(np.float32))
-    model = ScTransNet(expression, gene_representation(source, settings), gnn=settings.gnn,
+    model = ScTransNet(data.expression, gene_representation(source, settings), gnn=settings.gnn,
                        head_hidden=settings.head_hidden, dropout=settings.dropout,
-                       target_degree=settings.target_degree, tf_dropout=settings.tf_dropout)
+                       target_degree=settings.target_degree, tf_dropout=settings.tf_dropout,
+                       tfs=data.tfs, targets=data.targets,
+                       settings=dataclasses.asdict(settings), data={"data": data.name})
     history = fit_links(model, splits["train"], splits["val"], epochs=settings.epochs,
                         lr=settings.lr, weight_decay=settings.weight_decay,
                         batch_size=settings.batch_size,
                         patience=settings.patience, seed=seed, device=device,
                         val_metric=VAL_METRICS[settings.select_by], checkpoint=checkpoint,
                         resume=resume)
-    graph = training_graph(data.n_genes, splits["train"]) if model.gnn is not None else None
-    return model, graph, history
+    return model, model.known_grn, history
 
 
 def baseline_scores(data: GRNData, splits: Mapping[str, pd.DataFrame], seed: int = 0,

@@ -13,7 +13,6 @@ resume.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from pathlib import Path
@@ -27,10 +26,8 @@ from dglgene.eval.plots import plot_link_training, plot_pr_curves
 from dglgene.grn.encoder import encoder_encodings
 from dglgene.grn.io import read_beeline
 from dglgene.grn.methods import baseline_scores, method_metrics, train_model
-from dglgene.grn.network import to_decoupler
 from dglgene.grn.settings import GRNSettings
 from dglgene.grn.splits import make_splits
-from dglgene.models.saved_model import save_sctransnet
 from dglgene.train.fit_links import score_pairs
 
 __all__ = ["pretrain_checkpoint_path", "run_grn"]
@@ -87,10 +84,9 @@ def run_grn(data_dir: str | os.PathLike, out: str | os.PathLike, split: str = "t
         all_scores = {"scTransNet": scores, **baseline_scores(data, splits, seed)}
         metrics = {**run, "methods": method_metrics(test["label"].to_numpy(), all_scores)}
     with atomic_path(out, directory=True) as tmp:
-        save_sctransnet(model, tmp / "model", data.expression, graph,
-                        settings=dataclasses.asdict(settings),
-                        data={**run, "tfs": list(data.tfs), "targets": list(data.targets)})
-        to_decoupler(tmp / "model", top_k).to_csv(tmp / "network.csv", index=False)
+        model.data.update(run)
+        model.save(tmp / "model")
+        model.network(top_k).to_csv(tmp / "network.csv", index=False)
         predictions.to_csv(tmp / "predictions.csv", index=False)
         history.to_csv(tmp / "training_history.csv", index=False)
         plot_link_training(history, tmp / "training.png")

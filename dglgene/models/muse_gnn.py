@@ -20,11 +20,14 @@ weak on the first (at 1 the term barely moves the embeddings) or too strong on t
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field
 
+from dglgene.data import GraphCollection
 from dglgene.losses import Loss
 from dglgene.models.graph_model import Datasets, GraphModel
 from dglgene.settings import FiniteFloat, PositiveInt, settings
@@ -90,3 +93,19 @@ class MuSeGNN(GraphModel):
         self.options = {"dim": dim, "losses": dict(MUSE_LOSSES if losses is None else losses),
                         "decoder": decoder, "group_by": group_by, "heads": heads,
                         "shared_heads": shared_heads, "seed": seed}
+
+    def save(self, path: str | os.PathLike, collection: GraphCollection,
+             config: Mapping[str, Mapping] | None = None) -> Path:
+        """Write the trained model to directory ``path`` with what new datasets are aligned
+        to (:func:`~dglgene.models.save_muse_gnn`: ``collection``, the graphs it was
+        trained on; ``config``, the run's tables); :meth:`load` reads it back."""
+        from dglgene.models.saved_model import save_muse_gnn  # it imports this module
+
+        return save_muse_gnn(self, path, collection, config)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, device: str = "cpu") -> MuSeGNN:
+        """The MuSe-GNN saved in directory ``path``, in eval mode on ``device``."""
+        from dglgene.models.saved_model import load_as
+
+        return load_as(cls, path, device)

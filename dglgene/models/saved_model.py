@@ -41,6 +41,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TypeVar
 
 import dgl
 import numpy as np
@@ -58,7 +59,9 @@ from dglgene.models.sctransnet import ScTransNet
 from dglgene.nn.gene_representation import FixedEmbedding
 from dglgene.versioned_file import load_versioned
 
-__all__ = ["MODEL_FILE", "MODEL_FORMAT", "MODEL_VERSION", "load", "save_muse_gnn",
+T = TypeVar("T")
+
+__all__ = ["MODEL_FILE", "MODEL_FORMAT", "MODEL_VERSION", "load", "load_as", "save_muse_gnn",
            "save_sctransnet"]
 
 MODEL_FORMAT, MODEL_VERSION = "dglgene.model", 2
@@ -168,18 +171,25 @@ def _read_muse_gnn(state: dict) -> MuSeGNN:
     return model
 
 
-def save_sctransnet(model: ScTransNet, path: str | os.PathLike, expression: pd.DataFrame,
-                    known_grn: dgl.DGLGraph | None,
+def save_sctransnet(model: ScTransNet, path: str | os.PathLike,
+                    expression: pd.DataFrame | None = None,
+                    known_grn: dgl.DGLGraph | None = None,
                     settings: Mapping[str, object] | None = None,
                     data: Mapping[str, object] | None = None) -> Path:
     """Write a trained scTransNet to directory ``path`` (atomically); return ``path``.
 
-    ``expression``: the genes x cells table it was built on (rows: its genes);
-    ``known_grn``: the graph its GNN runs on (``training_graph`` of the training split;
-    None without a GNN); ``settings``, ``data``: tables kept as they are (the run's
-    settings, dataset metadata).
+    What it holds comes from the model (:class:`~dglgene.models.ScTransNet`: its genes x
+    cells expression, ``known_grn``, ``settings``, ``data``, ``tfs`` and ``targets``);
+    each argument given replaces the model's: ``expression``, the genes x cells table it
+    was built on (rows: its genes); ``known_grn``, the graph its GNN runs on (None without
+    a GNN); ``settings``, ``data``: tables kept as they are.
     """
     _named_parts(model.options, "loss")
+    if expression is None:
+        expression = pd.DataFrame(model.expression.cpu().numpy(),
+                                  index=model.genes or range(model.n_genes),
+                                  columns=model.cells or range(model.expression.shape[1]))
+    known_grn = model.known_grn if known_grn is None else known_grn
     if expression.shape[0] != model.n_genes:
         raise ValueError(f"expression has {expression.shape[0]} genes, the model "
                          f"{model.n_genes}")
@@ -193,6 +203,8 @@ def save_sctransnet(model: ScTransNet, path: str | os.PathLike, expression: pd.D
         model.gene_repr.train(was_training)
     # the pooling weights are folded into the representation
     state = {k: v for k, v in model.state_dict().items() if not k.startswith("gene_repr.")}
+    data = {"tfs": model.tfs, "targets": model.targets,
+            **(model.data if data is None else data)}
     return _write(path, "sctransnet", state, options=model.options,
                   expression=torch.as_tensor(expression.to_numpy(np.float32)),
                   genes=[str(g) for g in expression.index],
@@ -200,26 +212,39 @@ def save_sctransnet(model: ScTransNet, path: str | os.PathLike, expression: pd.D
                   gene_representation=representation,
                   known_grn=None if known_grn is None else
                   [*(e.cpu() for e in known_grn.edges()), known_grn.num_nodes()],
-                  settings=dict(settings or {}), data=dict(data or {}))
+                  settings=dict(model.settings if settings is None else settings),
+                  data={k: list(v) if isinstance(v, tuple) else v for k, v in data.items()})
 
 
 def _read_sctransnet(state: dict) -> ScTransNet:
     representation = state["gene_representation"]
+    data = dict(state["data"])
+    expression = pd.DataFrame(state["expression"].numpy(), index=list(state["genes"]),
+                              columns=list(state["cells"]))
     with torch.random.fork_rng():  # the initial weights are overwritten: leave the seed be
-        model = ScTransNet(state["expression"],
+        model = ScTransNet(expression,
                            None if representation is None
                            else FixedEmbedding(representation, standardised=True),
-                           **state["options"])
+                           **state["options"], tfs=data.pop("tfs", ()),
+                           targets=data.pop("targets", ()), settings=state["settings"],
+                           data=data)
     model.load_state_dict(state["state"])
-    model.genes = list(state["genes"])
     edges = state["known_grn"]  # src, dst (in the order trained: sums stay bit for bit)
     model.known_grn = None if edges is None else dgl.graph(tuple(edges[:2]),
                                                            num_nodes=edges[2])
-    model.settings, model.data = dict(state["settings"]), dict(state["data"])
     return model
 
 
 _READERS = {"muse-gnn": _read_muse_gnn, "sctransnet": _read_sctransnet}
+
+
+def load_as(cls: type[T], path: str | os.PathLike, device: str = "cpu") -> T:
+    """:func:`load`, refused with one line unless the saved model is a ``cls``."""
+    model = load(path, device)
+    if not isinstance(model, cls):
+        raise DglgeneInputError(f"{path}: a saved {type(model).__name__}, not a "
+                                f"{cls.__name__}; read it with dglgene.models.load")
+    return model
 
 
 def load(path: str | os.PathLike, device: str = "cpu") -> MuSeGNN | ScTransNet:
@@ -228,9 +253,10 @@ def load(path: str | os.PathLike, device: str = "cpu") -> MuSeGNN | ScTransNet:
     A :class:`~dglgene.models.MuSeGNN` embeds collections of its datasets
     (``model.embed(coll)``) and carries ``config``, ``records``, ``groups`` and
     ``reference``; new datasets join it with ``dglgene embed --model``. An
-    :class:`~dglgene.models.ScTransNet` carries ``genes``, ``known_grn`` (the graph its GNN
-    runs on), ``settings`` and ``data``; it scores pairs of gene indices with
-    ``dglgene.train.score_pairs(model, model.known_grn, pairs)``.
+    :class:`~dglgene.models.ScTransNet` carries ``genes``, ``tfs``, ``targets``,
+    ``known_grn`` (the graph its GNN runs on), ``settings`` and ``data``; it scores pairs
+    of gene indices with ``model.score_pairs(pairs)`` and gives the whole network with
+    ``model.network(top_k)``.
 
     A missing, truncated, corrupt or foreign file, or one of another format version, is
     refused with one :class:`~dglgene.errors.DglgeneInputError` line naming the file.

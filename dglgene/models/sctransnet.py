@@ -34,15 +34,19 @@ torch.Size([2])
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Annotated
 
 import dgl
+import numpy as np
+import pandas as pd
 import torch
 from pydantic import Field
 from torch import Tensor, nn
 
-from dglgene.errors import DglgeneInputError
+from dglgene.errors import DglgeneInputError, require_at_least
 from dglgene.losses.base import LOSSES, Loss
 from dglgene.nn.gene_representation import standardise
 from dglgene.nn.grn_gnn import GRN_GNNS
@@ -91,6 +95,12 @@ class ScTransNet(nn.Module):
     head's (an unseen TF's bias predicted from its representation).
     ``options`` keeps the keyword arguments but ``expression`` and ``gene_repr`` (a saved
     model is rebuilt from them, see :mod:`dglgene.models.saved_model`).
+
+    The model is whole: ``expression`` given as a genes x cells DataFrame names its
+    ``genes`` and ``cells``; ``tfs`` and ``targets`` are the candidate pairs that
+    :meth:`network` scores; :func:`~dglgene.train.fit_links` sets ``known_grn``, the graph
+    its GNN runs on; ``settings`` and ``data`` keep the run's settings and metadata.
+    :meth:`save` and :meth:`load` write and read it.
     """
 
     def __init__(self, expression: Tensor, gene_repr: nn.Module | None = None,
@@ -100,11 +110,26 @@ class ScTransNet(nn.Module):
                  coexpression: bool = True,
                  target_degree: bool = ScTransNetConfig.target_degree,
                  tf_dropout: float = ScTransNetConfig.tf_dropout,
-                 loss: str | Loss = "link") -> None:
+                 loss: str | Loss = "link", *, tfs: Sequence[str] = (),
+                 targets: Sequence[str] = (), settings: Mapping[str, object] | None = None,
+                 data: Mapping[str, object] | None = None) -> None:
         super().__init__()
         if gene_repr is None and gnn is None:
             raise DglgeneInputError("ScTransNet needs a gene representation, a GNN or both")
-        features = standardise(torch.as_tensor(expression, dtype=torch.float32).T).T
+        frame = expression if isinstance(expression, pd.DataFrame) else None
+        values = torch.as_tensor(frame.to_numpy(np.float32) if frame is not None else expression,
+                                 dtype=torch.float32)
+        #: gene names in row order and cell names (a DataFrame's index and columns)
+        self.genes = [str(g) for g in frame.index] if frame is not None else None
+        self.cells = [str(c) for c in frame.columns] if frame is not None else None
+        #: the candidate regulators and targets the network scores
+        self.tfs, self.targets = list(tfs), list(targets)
+        #: the graph its GNN runs on (the training positives), set by training
+        self.known_grn: dgl.DGLGraph | None = None
+        #: the run's settings and metadata, kept with the model
+        self.settings, self.data = dict(settings or {}), dict(data or {})
+        self.register_buffer("expression", values, persistent=False)
+        features = standardise(values.T).T
         self.register_buffer("features", features, persistent=False)
         self.gene_repr = gene_repr
         self.gnn = GRN_GNNS.get(gnn)(features.shape[1], dropout=dropout) if gnn else None
@@ -165,6 +190,58 @@ class ScTransNet(nn.Module):
         """The head's representation-free logits (per-TF bias and pair-feature terms)."""
         return self.head.base(tf, self.pair_features(tf, target, own))
 
+    @torch.no_grad()
+    def score_pairs(self, pairs: pd.DataFrame, graph: dgl.DGLGraph | None = None) -> np.ndarray:
+        """Edge probabilities (sigmoid of the logits) of ``pairs`` (columns ``tf`` and
+        ``target``: gene indices), in eval mode, over ``graph`` (default: the known GRN
+        its GNN was trained on)."""
+        graph = self.known_grn if graph is None else graph
+        device = self.features.device
+        was_training = self.training
+        self.eval()
+        tf, target = (torch.as_tensor(pairs[c].to_numpy(np.int64), device=device)
+                      for c in ("tf", "target"))
+        logits = self(graph.to(device) if graph is not None else None, tf, target)
+        self.train(was_training)
+        return torch.sigmoid(logits).cpu().numpy().astype(np.float64)
+
+    def network(self, top_k: int | None = None) -> pd.DataFrame:
+        """Every candidate (TF, target) pair scored, in decoupler's ``source, target,
+        weight`` form: each TF's rows by weight, highest first (TFs by name); ``top_k``:
+        each TF's best ``top_k`` only. A TF is not its own target."""
+        require_at_least("top_k", top_k)
+        if self.genes is None or not self.tfs or not self.targets:
+            raise DglgeneInputError("the model knows no gene names, TFs or targets; build "
+                                    "it from a genes x cells DataFrame with tfs= and targets=")
+        index = {g: i for i, g in enumerate(self.genes)}
+        tfs = np.array([index[t] for t in self.tfs], np.int64)
+        targets = np.array([index[t] for t in self.targets], np.int64)
+        pairs = pd.DataFrame({"tf": np.repeat(tfs, len(targets)),
+                              "target": np.tile(targets, len(tfs))}).query("tf != target")
+        genes = np.asarray(self.genes)
+        network = pd.DataFrame({"source": genes[pairs["tf"].to_numpy()],
+                                "target": genes[pairs["target"].to_numpy()],
+                                "weight": self.score_pairs(pairs)})
+        network = network.sort_values(["source", "weight"], ascending=[True, False],
+                                      kind="stable")
+        if top_k is not None:
+            network = network.groupby("source", sort=False).head(top_k)
+        return network.reset_index(drop=True)
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the trained model to directory ``path`` (:mod:`~dglgene.models.saved_model`);
+        ``ScTransNet.load(path)`` reads it back."""
+        from dglgene.models.saved_model import save_sctransnet  # it imports this module
+
+        return save_sctransnet(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, device: str = "cpu") -> ScTransNet:
+        """The scTransNet saved in directory ``path``, in eval mode on ``device``."""
+        from dglgene.models.saved_model import load_as
+
+        return load_as(cls, path, device)
+
     def forward(self, graph: dgl.DGLGraph | None, tf: Tensor, target: Tensor,
                 pair: Tensor | None = None) -> Tensor:
         """Logits of the pairs ``(tf, target)``; ``pair``: their :meth:`pair_features` when
@@ -173,3 +250,4 @@ class ScTransNet(nn.Module):
         if pair is None:
             pair = self.pair_features(tf, target)
         return self.head(self.gene_features(graph), tf, target, pair)
+

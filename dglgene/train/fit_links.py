@@ -56,15 +56,10 @@ def training_graph(n_genes: int, train: pd.DataFrame) -> dgl.DGLGraph:
     return known_grn_graph(n_genes, *_tensors(positive, torch.device("cpu")))
 
 
-@torch.no_grad()
 def score_pairs(model: ScTransNet, graph: dgl.DGLGraph | None, pairs: pd.DataFrame) -> np.ndarray:
-    """Edge probabilities (sigmoid of the logits) of ``pairs``, in eval mode."""
-    device = model.features.device
-    was_training = model.training
-    model.eval()
-    logits = model(graph.to(device) if graph is not None else None, *_tensors(pairs, device))
-    model.train(was_training)
-    return torch.sigmoid(logits).cpu().numpy().astype(np.float64)
+    """Edge probabilities (sigmoid of the logits) of ``pairs`` over ``graph`` (None: the
+    model's ``known_grn``), in eval mode (:meth:`~dglgene.models.ScTransNet.score_pairs`)."""
+    return model.score_pairs(pairs, graph)
 
 
 class _GraphWithout:
@@ -202,6 +197,9 @@ def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame,
     ``val_score``); ``attrs["best_epoch"]``. The training settings are
     :class:`~dglgene.train.LinkTrainConfig`'s, which says what they do.
 
+    The trained model keeps the graph of the training positives its GNN runs on as
+    ``model.known_grn``.
+
     With ``checkpoint``, the training state is written there after every epoch (epoch 0
     included), atomically: the weights, the best weights so far, their epoch and score
     (the patience counter), the optimiser, the random states and the history.
@@ -219,6 +217,7 @@ def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame,
     plan = LinkTraining(model, train, val, lr, weight_decay, batch_size, patience, seed, device,
                         val_metric)
     out = pd.DataFrame(run_training(plan, epochs, seed, device, checkpoint, resume))
+    model.known_grn = plan.graph  # the graph its GNN runs on, kept with the model
     model.eval()
     out.attrs["best_epoch"] = plan.early_stopping.best_epoch
     return out
