@@ -27,7 +27,7 @@ from dglgene.config import RunConfig, parse_config, table_values, with_epochs
 from dglgene.data import Expression, GraphCollection, GraphRecipe, build_collection
 from dglgene.datasets.go import go_gene_sets
 from dglgene.errors import DglgeneInputError, require_at_least
-from dglgene.eval.embedding import annotate_embedding
+from dglgene.eval.embedding import annotate_embedding, cluster_embedding
 from dglgene.eval.enrichment import embedding_clusters, enrich_clusters, plot_enrichment
 from dglgene.eval.gene_function import (
     evaluate_gene_function,
@@ -62,10 +62,13 @@ TRAINED_METHODS = {
 
 def collection_metrics(emb: ad.AnnData, collection: GraphCollection, seed: int = 0
                        ) -> dict[str, float]:
-    """The six MuSe-GNN metrics of an embedding of ``collection`` (rows in its order)."""
+    """The six MuSe-GNN metrics of an embedding of ``collection`` (rows in its order), on
+    its ``obs["cluster"]`` (:func:`~dglgene.eval.cluster_embedding`, added if missing)."""
     adjacency = {g.dataset: g.adjacency() for g in collection}
+    clusters = cluster_embedding(emb, seed=seed).obs["cluster"].astype(int).to_numpy()
     return embedding_metrics(emb.X, emb.obs["gene"].astype(str).to_numpy(),
-                             emb.obs["dataset"].astype(str).to_numpy(), adjacency, seed=seed)
+                             emb.obs["dataset"].astype(str).to_numpy(), adjacency, seed=seed,
+                             clusters=clusters)
 
 
 def train_muse(collection: GraphCollection, config: RunConfig, seed: int, device: str,
@@ -99,7 +102,7 @@ def run_embed(inputs: Sequence[str | Path | ad.AnnData], out: str | Path, config
     ranks = current_ranks()
     if not ranks.is_first:  # the weights are rank 0's: it alone embeds and writes
         return {}
-    emb = model.embed(collection)
+    emb = cluster_embedding(model.embed(collection), seed=seed)  # clustered once
     metrics = collection_metrics(emb, collection, seed)
     with atomic_path(out, directory=True) as tmp:
         write_embedding_outputs(tmp, emb, history, seed)
@@ -214,7 +217,7 @@ def embed_with_model(inputs: Sequence[str | Path | ad.AnnData], model_dir: str |
                                    epochs=config.train.epochs,
                                    contrastive_genes=config.train.contrastive_genes)
     seconds = time.perf_counter() - start
-    emb = model.embed(collection)
+    emb = cluster_embedding(model.embed(collection), seed=seed)
     metrics = collection_metrics(emb, collection, seed) if len(collection) > 1 else {}
     with atomic_path(out, directory=True) as tmp:
         write_embedding_outputs(tmp, emb, history, seed)
@@ -228,11 +231,13 @@ def embed_with_model(inputs: Sequence[str | Path | ad.AnnData], model_dir: str |
 
 def write_embedding_outputs(out: Path, emb: ad.AnnData, history: pd.DataFrame | None,
                             seed: int) -> pd.DataFrame:
-    """Cluster and lay out ``emb`` (in place), then write its files under ``out``, each
-    atomically: gene_embeddings.h5ad, training_history.csv, enrichment.csv, umap.png,
-    training.png, enrichment.png (no training files without a ``history``). Returns the
-    cluster enrichment table."""
-    annotate_embedding(emb, seed=seed)
+    """Lay out ``emb`` (in place; its clusters are :func:`~dglgene.eval.cluster_embedding`'s,
+    computed once), then write its files under ``out``, each atomically:
+    gene_embeddings.h5ad, training_history.csv, enrichment.csv, umap.png, training.png,
+    enrichment.png (no training files without a ``history``). Returns the cluster
+    enrichment table."""
+    if "X_umap" not in emb.obsm:
+        annotate_embedding(emb, seed=seed)
     enrichment = cluster_enrichment(emb)
     with atomic_path(out / "gene_embeddings.h5ad") as tmp:
         emb.write_h5ad(tmp)

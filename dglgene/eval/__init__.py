@@ -3,7 +3,7 @@ prediction with floors and paired tests, label prediction, GO enrichment, differ
 co-embedding), GRN metrics and plots."""
 
 from dglgene.eval.differential import differential_genes, plot_differential
-from dglgene.eval.embedding import annotate_embedding
+from dglgene.eval.embedding import annotate_embedding, cluster_embedding
 from dglgene.eval.enrichment import embedding_clusters, enrich, enrich_clusters, plot_enrichment
 from dglgene.eval.gene_function import (
     FLOORS,
@@ -44,6 +44,7 @@ __all__ = [
     "annotate_embedding",
     "auprc",
     "auroc",
+    "cluster_embedding",
     "coexpression_degree",
     "common_gene_asw",
     "common_gene_ratio",

@@ -14,13 +14,23 @@ import scanpy as sc
 from dglgene.eval.metrics import leiden_clusters
 
 
+def cluster_embedding(emb: ad.AnnData, seed: int = 0, n_neighbors: int = 15,
+                      resolution: float = 1.0) -> ad.AnnData:
+    """Add ``obs["cluster"]`` (Leiden on the kNN graph of the embedding, categorical), in
+    place, unless it is there; returns ``emb``. Every later reader (the metrics, the UMAP
+    plot, the enrichment) reads this one clustering."""
+    if "cluster" not in emb.obs:
+        clusters = leiden_clusters(emb.X, k=n_neighbors, resolution=resolution, seed=seed)
+        emb.obs["cluster"] = pd.Categorical(
+            clusters.astype(str), categories=sorted(set(clusters.astype(str)), key=int))
+    return emb
+
+
 def annotate_embedding(emb: ad.AnnData, seed: int = 0, n_neighbors: int = 15,
                        resolution: float = 1.0) -> ad.AnnData:
-    """Add ``obs["cluster"]`` (Leiden on the kNN graph of the embedding, categorical) and
+    """Add ``obs["cluster"]`` (:func:`cluster_embedding`, unless there) and
     ``obsm["X_umap"]``, in place; returns ``emb``."""
-    clusters = leiden_clusters(emb.X, k=n_neighbors, resolution=resolution, seed=seed)
-    emb.obs["cluster"] = pd.Categorical(clusters.astype(str),
-                                        categories=sorted(set(clusters.astype(str)), key=int))
+    cluster_embedding(emb, seed, n_neighbors, resolution)
     sc.pp.neighbors(emb, n_neighbors=min(n_neighbors, emb.n_obs - 1), use_rep="X",
                     random_state=seed)
     sc.tl.umap(emb, random_state=seed)
