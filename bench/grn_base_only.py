@@ -18,9 +18,10 @@ import json
 import numpy as np
 import torch
 
+from dglgene.benchmarks import benchmark_datasets
 from dglgene.eval.grn_metrics import auroc
 from dglgene.eval.tables import SEEDS
-from dglgene.grn import benchmark_datasets, make_splits
+from dglgene.grn import make_splits
 from dglgene.models.sctransnet import ScTransNet
 from dglgene.nn.gene_representation import FixedEmbedding
 from dglgene.train.fit_links import fit_base, score_pairs

@@ -19,9 +19,10 @@ import json
 import time
 from dataclasses import replace
 
+from dglgene.benchmarks import benchmark_datasets
 from dglgene.eval.grn_metrics import auroc
 from dglgene.eval.tables import SEEDS
-from dglgene.grn import SPLIT_KINDS, GRNSettings, baseline_scores, benchmark_datasets, make_splits
+from dglgene.grn import SPLIT_KINDS, GRNSettings, baseline_scores, make_splits
 from dglgene.grn.encoder import encoder_encodings
 from dglgene.grn.methods import train_model
 from dglgene.train.fit_links import score_pairs

@@ -17,7 +17,7 @@ from dglgene.errors import DglgeneInputError, require_at_least
 if TYPE_CHECKING:
     from dglgene.train.distributed import Ranks
 
-#: dglgene.grn.splits.SPLIT_KINDS and dglgene.grn.benchmarks.ENCODER_CELLS, without
+#: dglgene.grn.splits.SPLIT_KINDS and dglgene.benchmarks.ENCODER_CELLS, without
 #: importing pandas for every command (a test keeps each pair equal)
 _SPLIT_KINDS = ("transductive", "held-out-tf", "degree-aware")
 _ENCODER_CELLS = ("own", "all-real")
@@ -200,10 +200,10 @@ def _write_per_seed(per_seed, path: str | None) -> None:
 
 
 def _bench_embed(args: argparse.Namespace) -> int:
+    from dglgene.benchmarks import compare_gene_function, compare_methods
     from dglgene.data import build_collection
     from dglgene.datasets import simulate_collection
     from dglgene.demo import demo_collection, pbmc_collection
-    from dglgene.embed import compare_gene_function, compare_methods
     from dglgene.eval.planted_modules import planted_module_scores
     from dglgene.eval.tables import format_comparison, format_function_summary
 
@@ -280,7 +280,7 @@ def _grn(args: argparse.Namespace) -> int:
 
 
 def _bench_grn(args: argparse.Namespace) -> int:
-    from dglgene.grn.benchmarks import benchmark_datasets, compare_grn
+    from dglgene.benchmarks import benchmark_datasets, compare_grn
     from dglgene.grn.report import format_grn_table
     from dglgene.grn.settings import GRNSettings
 

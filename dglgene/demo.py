@@ -19,21 +19,15 @@ import numpy as np
 import pandas as pd
 
 from dglgene.atomic import atomic_path
+from dglgene.benchmarks import EMBEDDING_METHODS, benchmark_datasets, compare_grn, compare_methods
 from dglgene.data import GraphCollection, GraphRecipe, build_collection
 from dglgene.datasets import real_human, real_pbmc, simulate_collection
-from dglgene.embed import (
-    TRAINED_METHODS,
-    compare_methods,
-    function_outputs,
-    write_embedding_outputs,
-)
+from dglgene.embed import function_outputs, write_embedding_outputs
 from dglgene.eval import plot_pair_overlaps
 from dglgene.eval.plots import pair_overlap_matrices
 from dglgene.eval.tables import SEEDS, format_comparison, format_function_summary
 from dglgene.grn import (
     GRNSettings,
-    benchmark_datasets,
-    compare_grn,
     format_grn_table,
     pretrain_on_cells,
     run_grn,
@@ -78,7 +72,7 @@ def pbmc_collection() -> GraphCollection:
 #: `dglgene bench-embed`'s), and its budget: 30 epochs, not the default 100
 #: (:class:`~dglgene.train.TrainConfig`), so that the whole demo stays within 15 minutes on
 #: a 2-core machine (at 100 epochs its MuSe-GNN part alone took over 16).
-DEMO_METHODS = {name: TRAINED_METHODS[name] for name in ("MuSe-GNN", "GAE", "VGAE")}
+DEMO_METHODS = {name: EMBEDDING_METHODS[name] for name in ("MuSe-GNN", "GAE", "VGAE")}
 DEMO_EPOCHS = 30
 #: the GRN demo's split kinds: degree-aware is bench-grn's (the demo's 15-minute bound)
 DEMO_SPLITS = ("transductive", "held-out-tf")

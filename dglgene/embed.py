@@ -15,7 +15,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import anndata as ad
@@ -34,30 +34,17 @@ from dglgene.eval.gene_function import (
     plot_function_scores,
     summarize_function,
 )
-from dglgene.eval.metrics import METRICS, embedding_metrics, summarize_methods
+from dglgene.eval.metrics import embedding_metrics
 from dglgene.eval.plots import plot_training, plot_umap
-from dglgene.eval.tables import SEEDS
 from dglgene.models import (
-    GAE,
-    VGAE,
     DatasetRecord,
     MuSeGNN,
     load,
-    muse_ablation,
     pca_embedding,
     save_muse_gnn,
 )
-from dglgene.progress import progress
-from dglgene.train import TrainConfig, fit, fit_new_datasets
+from dglgene.train import fit, fit_new_datasets
 from dglgene.train.distributed import Ranks, current_ranks
-
-# The comparison of MuSe-GNN's Table 1: trained methods get the same seeds and epochs.
-TRAINED_METHODS = {
-    "MuSe-GNN": lambda coll, seed: MuSeGNN(coll, seed=seed),
-    "MuSe-GNN (recon only)": lambda coll, seed: muse_ablation(coll, seed=seed),
-    "GAE": lambda coll, seed: GAE(coll, seed=seed),
-    "VGAE": lambda coll, seed: VGAE(coll, seed=seed),
-}
 
 
 def collection_metrics(emb: ad.AnnData, collection: GraphCollection, seed: int = 0
@@ -258,29 +245,6 @@ def cluster_enrichment(emb: ad.AnnData, ontology: str = "bp") -> pd.DataFrame:
     return enrich_clusters(embedding_clusters(emb), go_gene_sets(ontology))
 
 
-def compare_gene_function(runs: dict, collection: GraphCollection, seeds: Sequence[int],
-                          ontology: str = "bp", splits: Sequence[str] = ("test",),
-                          methods: Sequence[str] | None = None
-                          ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """GO-term prediction (:func:`~dglgene.eval.evaluate_gene_function`) of the runs of
-    :func:`compare_methods` (``methods``: which; default all) and of the floors, each seed
-    on its own folds, the terms of ``splits``.
-
-    Returns the per-term scores (method, seed, view, term, ...) and their summary
-    (:func:`~dglgene.eval.summarize_function`, MuSe-GNN as the reference of the paired
-    tests, with the sd over seeds).
-    """
-    tables = []
-    for seed in progress(seeds, "gene function"):
-        chosen = {name: emb for (name, s), (emb, _) in runs.items()
-                  if s == seed and (methods is None or name in methods)}
-        _, scores = evaluate_gene_function(chosen, collection, ontology, seed=seed,
-                                           splits=splits)
-        tables.append(scores.assign(seed=seed))
-    scores = pd.concat(tables, ignore_index=True)
-    return scores, summarize_function(scores, "MuSe-GNN", split="all")
-
-
 def function_outputs(out: Path, emb: ad.AnnData, collection: GraphCollection, seed: int
                      ) -> pd.DataFrame | None:
     """Score ``emb`` (MuSe-GNN), per-dataset PCA and the floors on the GO-BP test terms;
@@ -300,37 +264,3 @@ def function_outputs(out: Path, emb: ad.AnnData, collection: GraphCollection, se
     with atomic_path(out / "function_summary.csv") as tmp:
         summary.to_csv(tmp, index=False)
     return summary
-
-
-def compare_methods(collection: GraphCollection, seeds: Sequence[int] = SEEDS,
-                    epochs: int = TrainConfig.epochs, methods: Mapping[str, Callable] | None = None,
-                    evaluate: Callable[[ad.AnnData, int], dict[str, float]] | None = None
-                    ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Table-1 comparison: every method on the same graphs, seeds and epoch budget.
-
-    Returns the per-seed table (method, seed, six metrics, avg_score, avg_rank; the last
-    two computed across methods within each seed), its mean and standard deviation per
-    method, and ``{(method, seed): (embedding, history or None)}``. ``evaluate(emb, seed)``
-    adds columns of its own (e.g. planted-module or GO scores) after Avg Score and Avg Rank,
-    which do not include them. ``methods``: the trained methods, ``{name: make(collection,
-    seed)}`` (default :data:`TRAINED_METHODS`); PCA is always one.
-    """
-    methods = TRAINED_METHODS if methods is None else methods
-    rows, runs = [], {}
-    for seed in progress(seeds, "seeds"):
-        runs["PCA", seed] = (pca_embedding(collection, seed=seed), None)
-        for name, make in methods.items():
-            model = make(collection, seed)
-            history = fit(model, collection, epochs=epochs, seed=seed)
-            runs[name, seed] = (model.embed(collection), history)
-        table = pd.DataFrame({name: collection_metrics(runs[name, seed][0], collection, seed)
-                              for name in ["PCA", *methods]}).T[list(METRICS)]
-        summary = summarize_methods(table)
-        if evaluate is not None:
-            summary = summary.join(pd.DataFrame({
-                name: evaluate(runs[name, seed][0], seed) for name in summary.index}).T)
-        summary["seed"] = seed
-        rows.append(summary)
-    per_seed = pd.concat(rows).rename_axis("method").reset_index()
-    stats = per_seed.drop(columns="seed").groupby("method", sort=False).agg(["mean", "std"])
-    return per_seed, stats, runs

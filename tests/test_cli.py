@@ -68,3 +68,14 @@ def test_help_shows_each_default_from_its_settings_class(capsys, command, flag, 
         main([command, "--help"])
     text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
     assert re.search(rf" {flag} .*?\(default: ([^)]*)\)", text).group(1) == str(default)
+
+
+def test_every_subpackage_loads_on_first_use_in_a_fresh_process() -> None:
+    """`dg.grn` and `dg.benchmarks` work right after `import dglgene`, with nothing else
+    imported first."""
+    result = run(sys.executable, "-c", "import dglgene as dg; print(dg.grn.to_decoupler.__name__, "
+                 "dg.benchmarks.compare_grn.__name__, sorted(dg.__all__))")
+    assert result.returncode == 0, result.stderr
+    names, listed = result.stdout.split(" [")
+    assert names == "to_decoupler compare_grn"
+    assert {"'benchmarks'", "'grn'"} <= set(listed.rstrip("]\n").split(", "))

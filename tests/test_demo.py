@@ -46,8 +46,9 @@ def test_demo_writes_everything_it_promises(tmp_path, capsys) -> None:
 
 
 def test_grn_demo_writes_its_run_and_a_full_benchmark_table(tmp_path, capsys) -> None:
+    from dglgene.benchmarks import GRN_METHODS as METHODS
     from dglgene.demo import DEMO_SPLITS, run_grn_demo
-    from dglgene.grn import BASELINES, METHODS, GRNSettings
+    from dglgene.grn import BASELINES, GRNSettings
     from dglgene.nn.performer import checkpoint_genes, load_scbert_checkpoint
 
     per_seed = run_grn_demo(tmp_path, seeds=(0,), settings=GRNSettings(epochs=2,

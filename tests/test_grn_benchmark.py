@@ -15,14 +15,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from dglgene.benchmarks import BENCHMARK_SETTINGS, benchmark_datasets, compare_grn
 from dglgene.errors import DglgeneInputError
 from dglgene.eval.grn_metrics import auroc
 from dglgene.grn import (
-    BENCHMARK_SETTINGS,
     GRNSettings,
     baseline_scores,
-    benchmark_datasets,
-    compare_grn,
     encoder_encodings,
     make_splits,
     train_scores,
@@ -52,7 +50,7 @@ def test_unknown_early_stopping_criterion_is_a_one_line_error():
 
 def test_a_benchmark_trains_with_its_own_settings_and_the_others_with_the_given(monkeypatch):
     """CollecTRI's larger batches reach its runs only; the given settings the rest."""
-    import dglgene.grn.benchmarks as benchmarks
+    import dglgene.benchmarks.grn as benchmarks
 
     seen = []
 
@@ -71,7 +69,7 @@ def test_a_benchmark_trains_with_its_own_settings_and_the_others_with_the_given(
 
 
 def test_encoder_cells_all_real_pretrains_on_every_real_set_for_collectri_only(monkeypatch):
-    import dglgene.grn.benchmarks as benchmarks
+    import dglgene.benchmarks.grn as benchmarks
     from dglgene.datasets.collectri import DATASETS
 
     given = []

@@ -361,8 +361,8 @@ def candidate_pairs_edges(grn: GRNData) -> set[tuple[int, int]]:
 
 
 def test_cli_choices_are_the_split_kinds_and_encoder_cells():
+    from dglgene.benchmarks import ENCODER_CELLS
     from dglgene.cli import _ENCODER_CELLS, _SPLIT_KINDS
-    from dglgene.grn.benchmarks import ENCODER_CELLS
 
     assert _SPLIT_KINDS == SPLIT_KINDS
     assert _ENCODER_CELLS == ENCODER_CELLS

@@ -155,7 +155,7 @@ def test_muse_aligns_common_genes_across_datasets(small) -> None:
 
 
 def test_muse_beats_its_baselines_on_avg_score(small) -> None:
-    from dglgene.embed import compare_methods
+    from dglgene.benchmarks import compare_methods
 
     _, coll = small
     per_seed, _, _ = compare_methods(coll, seeds=(0,), epochs=40)

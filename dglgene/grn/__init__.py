@@ -14,7 +14,6 @@ One concept per module, lower ones first:
 - :mod:`~dglgene.grn.methods`: scTransNet, its ablations and the baselines;
 - :mod:`~dglgene.grn.network`: :func:`to_decoupler`, the inferred network for other tools;
 - :mod:`~dglgene.grn.pipeline`: :func:`run_grn`, what ``dglgene grn`` runs;
-- :mod:`~dglgene.grn.benchmarks`: the built-in benchmarks and :func:`compare_grn`;
 - :mod:`~dglgene.grn.report`: tables over seeds;
 - :mod:`~dglgene.grn.pretraining`: :func:`run_pretrain`, what ``dglgene pretrain`` runs.
 
@@ -33,12 +32,10 @@ _MODULES = {
     "gene_embeddings": ["read_gene_embeddings"],
     "settings": ["VAL_METRICS", "GRNSettings"],
     "encoder": ["encoder_encodings", "pretrain_on_cells"],
-    "methods": ["BASELINES", "METHODS", "baseline_scores", "method_metrics", "train_model",
+    "methods": ["BASELINES", "baseline_scores", "method_metrics", "train_model",
                 "train_scores"],
     "network": ["NETWORK_COLUMNS", "to_decoupler"],
     "pipeline": ["run_grn"],
-    "benchmarks": ["BENCHMARK_SETTINGS", "ENCODER_CELLS", "SERGIO_BENCHMARK",
-                   "benchmark_datasets", "compare_grn"],
     "report": ["format_grn_table", "grn_table"],
     "pretraining": ["run_pretrain"],
 }

@@ -1,8 +1,9 @@
 """The methods a GRN run compares: scTransNet, its ablations and the baselines.
 
-Every method sees the same splits and seeds. :data:`METHODS` states each model variant
-as changes to :class:`~dglgene.grn.settings.GRNSettings`; :data:`BASELINES` need no
-training beyond their own fit on the training split.
+Every method sees the same splits and seeds. The model variants are the benchmarks'
+method table (:data:`dglgene.benchmarks.GRN_METHODS`: changes to
+:class:`~dglgene.grn.settings.GRNSettings`); :data:`BASELINES` need no training beyond
+their own fit on the training split.
 """
 
 from __future__ import annotations
@@ -32,16 +33,9 @@ from dglgene.nn.cell_encodings import CellEncodings
 from dglgene.nn.gene_representation import FixedEmbedding, PooledEncodings
 from dglgene.train.fit_links import fit_links, score_pairs
 
-__all__ = ["BASELINES", "METHODS", "baseline_scores", "gene_representation", "method_metrics",
+__all__ = ["BASELINES", "baseline_scores", "gene_representation", "method_metrics",
            "train_model", "train_scores"]
 
-#: method name -> (uses the transformer encoder, settings changes)
-METHODS: dict[str, tuple[bool, dict]] = {
-    "scTransNet": (True, {}),
-    "GENELink (no transformer)": (False, {}),
-    "no GNN": (True, {"gnn": None}),
-    "mean pooling": (True, {"pooling": "mean"}),
-}
 BASELINES = ("per-TF prior", "degree product", "Pearson |r|", "GENIE3")
 
 #: what :func:`~dglgene.grn.encoder.encoder_encodings` gives

@@ -1,6 +1,6 @@
 """The built-in GRN benchmarks and ``dglgene bench-grn``'s loop over them.
 
-Every method of :data:`~dglgene.grn.methods.METHODS` sees the same splits and seeds. The
+Every method of :data:`GRN_METHODS` and every baseline sees the same splits and seeds. The
 encoder is pre-trained once per dataset (seed 0, self-supervised on the cells: no labels
 involved), as a foundation model is a fixed input; GENIE3, which sees no labels either, fits
 its forests once per dataset (seed 0) for the same reason. The seeds vary the splits and
@@ -19,13 +19,13 @@ import numpy as np
 import pandas as pd
 import torch
 
+from dglgene.benchmarks.method import Method, method_table
 from dglgene.errors import DglgeneInputError, require_at_least
 from dglgene.eval.tables import SEEDS
 from dglgene.grn.dataset import GRNData
 from dglgene.grn.encoder import encoder_encodings
 from dglgene.grn.methods import (
     BASELINES,
-    METHODS,
     EncoderSource,
     baseline_scores,
     method_metrics,
@@ -35,8 +35,21 @@ from dglgene.grn.settings import GRNSettings
 from dglgene.grn.splits import SPLIT_KINDS, make_splits
 from dglgene.progress import progress
 
-__all__ = ["BENCHMARK_SETTINGS", "ENCODER_CELLS", "SERGIO_BENCHMARK", "benchmark_datasets",
-           "compare_grn"]
+__all__ = ["BENCHMARK_SETTINGS", "ENCODER_CELLS", "GRN_METHODS", "SERGIO_BENCHMARK",
+           "benchmark_datasets", "compare_grn"]
+
+_SCTRANSNET = "Kommu et al. 2024, scTransNet"
+#: scTransNet and its ablations, each as changes to the run's settings
+GRN_METHODS: dict[str, Method] = method_table(
+    Method("scTransNet", "pooled transformer gene representations + a GAT over the known "
+           "GRN", _SCTRANSNET, uses_encoder=True),
+    Method("GENELink (no transformer)", "the GAT over the known GRN alone",
+           "Chen & Liu 2022, GENELink"),
+    Method("no GNN", "the transformer view alone", _SCTRANSNET, uses_encoder=True,
+           settings={"gnn": None}),
+    Method("mean pooling", "scTransNet with a mean instead of attention over cells",
+           _SCTRANSNET, uses_encoder=True, settings={"pooling": "mean"}),
+)
 
 #: The SERGIO benchmark: 20 TFs, each a master regulator (no cascade, so co-expression can
 #: tell direct targets from indirect ones), 200 targets, 900 cells over 9 cell types
@@ -90,7 +103,7 @@ def benchmark_datasets(names: Sequence[str] = ("sergio", "mdc", "collectri")
 
 def compare_grn(datasets: Mapping[str, GRNData], splits: Sequence[str] = SPLIT_KINDS,
                 seeds: Sequence[int] = SEEDS, settings: GRNSettings | None = None,
-                methods: Sequence[str] = tuple(METHODS), baselines: Sequence[str] = BASELINES,
+                methods: Sequence[str] = tuple(GRN_METHODS), baselines: Sequence[str] = BASELINES,
                 checkpoints: Mapping[str, str | os.PathLike] | None = None,
                 device: str = "cpu", encoder_cells: str = "own", jobs: int = 1
                 ) -> pd.DataFrame:
@@ -120,7 +133,7 @@ def compare_grn(datasets: Mapping[str, GRNData], splits: Sequence[str] = SPLIT_K
     rows = []
     for name, data in datasets.items():
         settings = replace(base, **BENCHMARK_SETTINGS.get(name, {}))
-        needs_encoder = any(METHODS[m][0] for m in methods)
+        needs_encoder = any(GRN_METHODS[m].uses_encoder for m in methods)
         cells = None
         if needs_encoder and encoder_cells == "all-real" and name not in checkpoints:
             from dglgene.datasets.collectri import real_cells
@@ -155,11 +168,11 @@ class _Models:
     device: str
 
     def __call__(self, task: tuple[tuple[str, int], str]) -> np.ndarray:
-        (kind, seed), method = task
-        uses_encoder, changes = METHODS[method]
+        (kind, seed), name = task
+        method = GRN_METHODS[name]
         return train_scores(self.data, self.parts[kind, seed],
-                            self.source if uses_encoder else None,
-                            replace(self.settings, **changes), seed, self.device)[0]
+                            self.source if method.uses_encoder else None,
+                            replace(self.settings, **method.settings), seed, self.device)[0]
 
 
 _FORKED: list[_Models] = []  # what forked workers inherit instead of unpickling
