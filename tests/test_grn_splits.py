@@ -362,7 +362,8 @@ def candidate_pairs_edges(grn: GRNData) -> set[tuple[int, int]]:
 
 def test_cli_choices_are_the_split_kinds_and_encoder_cells():
     from dglgene.benchmarks import ENCODER_CELLS
-    from dglgene.cli import _ENCODER_CELLS, _SPLIT_KINDS
+    from dglgene.cli.grn import ENCODER_CELLS as _ENCODER_CELLS
+    from dglgene.cli.grn import SPLIT_KINDS as _SPLIT_KINDS
 
     assert _SPLIT_KINDS == SPLIT_KINDS
     assert _ENCODER_CELLS == ENCODER_CELLS

@@ -1,0 +1,157 @@
+"""The GRN commands: ``grn``, ``bench-grn``, ``pretrain``."""
+
+from __future__ import annotations
+
+import argparse
+
+from dglgene.cli.options import (
+    add_bench_options,
+    check_resume,
+    given,
+    run_options,
+    setting,
+    write_per_seed,
+)
+from dglgene.errors import DglgeneInputError
+
+#: dglgene.grn.splits.SPLIT_KINDS and dglgene.benchmarks.ENCODER_CELLS, without
+#: importing pandas for every command (a test keeps each pair equal)
+SPLIT_KINDS = ("transductive", "held-out-tf", "degree-aware")
+ENCODER_CELLS = ("own", "all-real")
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:
+    """Add the GRN commands."""
+    grn = commands.add_parser(
+        "grn", help="infer a GRN with scTransNet from a BEELINE/GENELink directory",
+        description="Train scTransNet (pooled transformer gene representations + a GAT over "
+                    "the training edges) on DATA_DIR (BL--ExpressionData.csv, BL--network.csv, "
+                    "TF.csv, Target.csv) and write DIR/predictions.csv, metrics.json (model "
+                    "and baselines, when the test pairs have labels), pr_curves.png, "
+                    "training.png, model/ and network.csv (every candidate pair scored, in "
+                    "decoupler's source,target,weight form).")
+    grn.add_argument("data_dir", help="directory in BEELINE/GENELink layout")
+    grn.add_argument("--out", required=True, help="output directory")
+    grn.add_argument("--split-dir", help="directory with Train_set.csv, Validation_set.csv, "
+                                         "Test_set.csv (GENELink format)")
+    grn.add_argument("--split", choices=SPLIT_KINDS,
+                     help="make this split instead (default transductive)")
+    grn.add_argument("--encoder", default="scbert",
+                     help="scbert (a checkpoint, or pre-trained here on the cells), "
+                          "precomputed:PATH (genes x d .npy or .h5ad) or none")
+    grn.add_argument("--checkpoint", help="scBERT-format checkpoint (its gene order: its "
+                                          "'genes' entry or --gene-list)")
+    grn.add_argument("--gene-list", metavar="FILE",
+                     help="the checkpoint's gene order, one gene per line (for checkpoints "
+                          "that carry none, such as scBERT's released one)")
+    setting(grn, "--gnn", "dglgene.grn.settings:GRNSettings.gnn",
+            choices=["gat", "gcn", "none"], help="the graph view (none: without)")
+    setting(grn, "--pooling", "dglgene.grn.settings:GRNSettings.pooling",
+            choices=["attentive", "mean"], help="pooling over cells")
+    setting(grn, "--epochs", "dglgene.grn.settings:GRNSettings.epochs", type=int,
+            help="most epochs (early stopping)")
+    setting(grn, "--batch-size", "dglgene.grn.settings:GRNSettings.batch_size", type=int,
+            help="training pairs per step (larger: fewer steps per epoch on large networks)")
+    run_options(grn, "--train-checkpoint",
+                "save the training state to FILE after every epoch (and the encoder's "
+                "pre-training on the cells to FILE.pretrain)")
+    grn.add_argument("--top-k", type=int, metavar="K",
+                     help="network.csv keeps each TF's K best targets (default: every "
+                          "candidate pair)")
+    grn.set_defaults(run=_grn)
+
+    bench_grn = commands.add_parser(
+        "bench-grn", help="scTransNet, ablations and baselines on the built-in GRN benchmarks",
+        description="Every method (scTransNet, GENELink = GNN without transformer, no-GNN and "
+                    "mean-pooling ablations, per-TF prior, Pearson |r|, GENIE3) on the same "
+                    "transductive and held-out-TF splits and seeds; prints AUROC, AUPRC and "
+                    "EPR as mean ± sd.")
+    bench_grn.add_argument("--data", nargs="+", default=["sergio", "mdc", "collectri"],
+                           choices=["sergio", "sergio-cascade", "mdc", "collectri",
+                                    "collectri-1000"])
+    bench_grn.add_argument("--splits", nargs="+", choices=SPLIT_KINDS,
+                           help="split kinds (default: all)")
+    bench_grn.add_argument("--encoder-cells", choices=ENCODER_CELLS,
+                           help="pre-train the encoder on each benchmark's own cells (default) "
+                                "or, for collectri*, on every built-in real set's cells")
+    bench_grn.add_argument("--jobs", type=int, metavar="N",
+                           help="train N models at once, each a process on one thread (CPU); "
+                                "the results equal one job's on one thread")
+    add_bench_options(bench_grn, _bench_grn)
+
+    pretrain = commands.add_parser(
+        "pretrain", help="masked-value pre-training of an scBERT-style encoder",
+        description="Pre-train an scBERT-compatible Performer (15%% of non-zero values masked) "
+                    "on .h5ad files (raw counts) and save it in scBERT's checkpoint format "
+                    "with its gene list.")
+    pretrain.add_argument("inputs", nargs="*", help=".h5ad files (cells x genes, counts)")
+    pretrain.add_argument("--builtin", action="store_true",
+                          help="pre-train on the four built-in real human datasets instead")
+    pretrain.add_argument("--out", required=True, help="output directory")
+    setting(pretrain, "--epochs", "dglgene.train.settings:PretrainConfig.epochs", type=int,
+            help="passes over the training cells")
+    setting(pretrain, "--n-genes", "dglgene.train.settings:PretrainConfig.n_genes", type=int,
+            help="top-variance genes kept")
+    run_options(pretrain)
+    pretrain.set_defaults(run=_pretrain)
+
+
+def _grn(args: argparse.Namespace) -> int:
+    from dglgene.grn.pipeline import run_grn
+    from dglgene.grn.settings import GRNSettings
+
+    if args.split_dir and args.split:
+        raise DglgeneInputError("give --split-dir or --split, not both")
+    check_resume(args)
+    options = given(args, "epochs", "batch_size", "gnn", "pooling")
+    if options.get("gnn") == "none":
+        options["gnn"] = None
+    settings = GRNSettings(**options)
+    metrics = run_grn(args.data_dir, args.out, split=args.split or "transductive",
+                      split_dir=args.split_dir, encoder=args.encoder, checkpoint=args.checkpoint,
+                      seed=args.seed, device=args.device, settings=settings,
+                      train_checkpoint=args.train_checkpoint, resume=args.resume,
+                      top_k=args.top_k, gene_list=args.gene_list)
+    if metrics:
+        print(f"{'method':<16} {'AUROC':>7} {'AUPRC':>7} {'EPR':>7}")
+        for name, m in metrics["methods"].items():
+            print(f"{name:<16} {m['auroc']:>7.3f} {m['auprc']:>7.3f} {m['epr']:>7.2f}")
+        print(f"wrote predictions.csv, metrics.json, pr_curves.png, training.png, model/, "
+              f"network.csv to {args.out}")
+    else:
+        print(f"test pairs have no labels: wrote predictions.csv, training.png, model/ and "
+              f"network.csv to {args.out}")
+    return 0
+
+
+def _bench_grn(args: argparse.Namespace) -> int:
+    from dglgene.benchmarks import benchmark_datasets, compare_grn
+    from dglgene.grn.report import format_grn_table
+    from dglgene.grn.settings import GRNSettings
+
+    settings = GRNSettings(**given(args, "epochs"))  # checked before the data are loaded
+    per_seed = compare_grn(benchmark_datasets(args.data), settings=settings,
+                           **given(args, "seeds", "splits", "encoder_cells", "jobs"))
+    write_per_seed(per_seed, args.csv)
+    seeds = list(per_seed["seed"].unique())
+    print(f"{len(seeds)} seeds {seeds}; mean ± sd over seeds")
+    print(format_grn_table(per_seed))
+    return 0
+
+
+def _pretrain(args: argparse.Namespace) -> int:
+    from dglgene.datasets import real_human
+    from dglgene.grn.pretraining import run_pretrain
+
+    if bool(args.inputs) == args.builtin:
+        raise DglgeneInputError("give either .h5ad files or --builtin (the built-in real datasets)")
+    check_resume(args)
+    summary = run_pretrain(real_human() if args.builtin else args.inputs, args.out,
+                           seed=args.seed, device=args.device, checkpoint=args.checkpoint,
+                           resume=args.resume, **given(args, "epochs", "n_genes"))
+    print(f"pre-trained on {summary['cells']} cells x {summary['genes']} genes in "
+          f"{summary['seconds']:.0f} s: held-out masked loss {summary['val_loss']:.3f} "
+          f"(frequency baseline {summary['baseline_loss']:.3f}), accuracy "
+          f"{summary['val_acc']:.3f} (baseline {summary['baseline_acc']:.3f})")
+    print(f"wrote {summary['checkpoint']}, {summary['curve']}")
+    return 0
