@@ -19,16 +19,8 @@ from dglgene.nn.performer import (
     load_scbert_checkpoint,
     save_scbert_checkpoint,
 )
-from dglgene.train.pretrain import (
-    IGNORE_INDEX,
-    frequency_baseline,
-    mask_tokens,
-    masked_value_loss,
-    pretrain_scbert,
-    run_pretrain,
-    select_genes,
-    tokenize_datasets,
-)
+from dglgene.train.masking import IGNORE_INDEX, frequency_baseline, mask_tokens, masked_value_loss
+from dglgene.train.pretrain import pretrain_scbert, run_pretrain, select_genes, tokenize_datasets
 
 TINY = dict(dim=8, depth=1, heads=2, dim_head=4)
 
