@@ -163,3 +163,21 @@ def test_muse_beats_its_baselines_on_avg_score(small) -> None:
     # measured (seed 0): MuSe-GNN 0.79; PCA 0.32, recon-only 0.39, GAE 0.18, VGAE 0.21
     for baseline in ("PCA", "MuSe-GNN (recon only)", "GAE", "VGAE"):
         assert score["MuSe-GNN"] > score[baseline] + 0.2, baseline
+
+
+def test_weight_decay_from_the_train_table_shrinks_the_weights(small) -> None:
+    """[train] weight_decay reaches Adam: the same run with a strong penalty ends with
+    smaller weights; a negative one is refused with one line."""
+    from dglgene.config import parse_config, table_values
+
+    _, coll = small
+    norms = []
+    for decay in (0.0, 0.5):
+        config = parse_config({"train": {"weight_decay": decay, "epochs": 3}})
+        model = MuSeGNN(coll, dim=8)
+        fit(model, coll, seed=0, **table_values(config.train))
+        norms.append(sum(float(p.norm()) for p in model.parameters()))
+    assert norms[1] < 0.98 * norms[0]
+    with pytest.raises(ValueError, match=r"config \[train\] weight_decay = -1.0: expected a "
+                                         "number greater than or equal to 0"):
+        parse_config({"train": {"weight_decay": -1.0}})

@@ -74,7 +74,8 @@ class MuSeTraining(TrainingPlan):
 
     def __init__(self, model: GraphModel, collection: GraphCollection, seed: int,
                  lr_encoder: float, lr_decoder: float, device: str,
-                 contrastive_genes: int | None, pairs_per_step: int | None) -> None:
+                 contrastive_genes: int | None, pairs_per_step: int | None,
+                 weight_decay: float) -> None:
         self.ranks = current_ranks()
         self.per_step = pairs_per_step or self.ranks.world_size
         if self.ranks.world_size > 1 and self.per_step != self.ranks.world_size:
@@ -85,7 +86,8 @@ class MuSeTraining(TrainingPlan):
         self.contrastive_genes = contrastive_genes
         self.rng = np.random.default_rng(seed)
         model.to(device)
-        self.optimizer = torch.optim.Adam(model.parameter_groups(lr_encoder, lr_decoder))
+        self.optimizer = torch.optim.Adam(model.parameter_groups(lr_encoder, lr_decoder),
+                                          weight_decay=weight_decay)
         self.overlaps = collection.overlaps(seed=seed)
         self.targets = edge_targets(collection, torch.device(device))
 
@@ -145,10 +147,11 @@ def fit(model: GraphModel, collection: GraphCollection, epochs: int = TrainConfi
         lr_decoder: float = TrainConfig.lr_decoder, device: str = "cpu",
         checkpoint: str | Path | None = None, resume: bool = False,
         contrastive_genes: int | None = TrainConfig.contrastive_genes,
-        pairs_per_step: int | None = None) -> pd.DataFrame:
+        pairs_per_step: int | None = None,
+        weight_decay: float = TrainConfig.weight_decay) -> pd.DataFrame:
     """Train ``model`` on ``collection``; return the loss history (one row per pair).
 
-    ``epochs``, the learning rates and ``contrastive_genes`` are
+    ``epochs``, the learning rates, ``contrastive_genes`` and ``weight_decay`` are
     :class:`~dglgene.train.TrainConfig`'s (which says what they do and why their
     defaults are what they are). ``pairs_per_step``: pairs per Adam step
     (default 1, or the world size under torch.distributed, where it must be that); above
@@ -162,7 +165,7 @@ def fit(model: GraphModel, collection: GraphCollection, epochs: int = TrainConfi
     require_at_least("pairs_per_step", pairs_per_step)
     require_device(device)
     plan = MuSeTraining(model, collection, seed, lr_encoder, lr_decoder, device,
-                        contrastive_genes, pairs_per_step)
+                        contrastive_genes, pairs_per_step, weight_decay)
     if len(collection) == 1:
         warnings.warn("one dataset: nothing to align it with, so the model trains on graph "
                       "reconstruction alone (the cross-dataset losses are 0)", stacklevel=2)

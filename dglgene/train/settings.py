@@ -26,12 +26,15 @@ class TrainConfig:
     contrastive_genes
         Different genes drawn per side and step for InfoNCE (the reference's 100; None:
         all of them).
+    weight_decay
+        Adam's L2 penalty on every weight (the reference's 0: none).
     """
 
     epochs: PositiveInt = 100
     lr_encoder: PositiveFloat = 1e-3
     lr_decoder: PositiveFloat = 1e-3
     contrastive_genes: PositiveInt | None = 100
+    weight_decay: NonNegativeFloat = 0.0
 
 
 @settings
