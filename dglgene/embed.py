@@ -41,7 +41,6 @@ from dglgene.models import (
     MuSeGNN,
     load,
     pca_embedding,
-    save_muse_gnn,
 )
 from dglgene.train import fit, fit_new_datasets
 from dglgene.train.distributed import Ranks, current_ranks
@@ -97,7 +96,7 @@ def run_embed(inputs: Sequence[str | Path | ad.AnnData], out: str | Path, config
         (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2))
         (tmp / RUN_FILE).write_text(json.dumps(run_record(history, ranks, seed, device),
                                                indent=2))
-        save_muse_gnn(model, tmp / "model", collection, saved_config(config))
+        model.save(tmp / "model", collection, saved_config(config), embedding=emb)
     return metrics
 
 
@@ -211,7 +210,7 @@ def embed_with_model(inputs: Sequence[str | Path | ad.AnnData], model_dir: str |
         if metrics:
             (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2))
         if new:
-            save_muse_gnn(model, tmp / "model", collection)
+            model.save(tmp / "model", collection, embedding=emb)
     return {"known": [g.dataset for g in collection if g.dataset in known], "new": new,
             "seconds": seconds, "epochs": config.train.epochs, "metrics": metrics}
 

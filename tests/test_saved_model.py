@@ -27,7 +27,7 @@ from dglgene.grn.network import to_decoupler
 from dglgene.grn.settings import GRNSettings
 from dglgene.models import DatasetRecord, MuSeGNN, ScTransNet, load, save_sctransnet
 from dglgene.nn.cell_encodings import CellEncodings
-from dglgene.train import score_pairs
+from dglgene.train import fit, fit_links, score_pairs
 
 TRAINED = ["sim0_rna", "sim1_rna", "sim2_atac"]  # sim3_rna is new; sim4_spatial has no group
 RECIPE = GraphRecipe(n_components=8)
@@ -270,3 +270,56 @@ def test_each_model_class_loads_only_its_own_kind(trained, tmp_path) -> None:
     assert isinstance(MuSeGNN.load(trained / "model"), MuSeGNN)
     with pytest.raises(DglgeneInputError, match="a saved MuSeGNN, not a ScTransNet"):
         ScTransNet.load(trained / "model")
+
+
+def test_saving_with_the_embedding_at_hand_encodes_nothing_again(tmp_path, monkeypatch) -> None:
+    """Given the model's embedding, the saved reference is those rows, equal to what
+    encoding each graph again gives; the graphs are then not encoded a second time."""
+    sim = simulate_collection(n_datasets=2, n_modules=4, genes_per_module=15,
+                              n_background=60, cells=(150, 160), seed=2)
+    collection = build_collection(sim.adatas, n_components=8)
+    model = MuSeGNN(collection, dim=8)
+    emb = model.embed(collection)
+    model.save(tmp_path / "encoded", collection)
+    calls = []
+    encode = model.encode
+    monkeypatch.setattr(model, "encode", lambda *a: calls.append(a) or encode(*a))
+    model.save(tmp_path / "given", collection, embedding=emb)
+    assert calls == []
+    saved = [torch.load(tmp_path / name / "model.pt", weights_only=True)["reference"]
+             for name in ("encoded", "given")]
+    for a, b in zip(*saved):
+        torch.testing.assert_close(a["embedding"], b["embedding"], rtol=0, atol=0)
+
+
+def test_every_part_may_be_a_module_and_such_a_model_is_not_saved(tmp_path) -> None:
+    """A decoder class, a GNN module and a pooling module stand in for registered names; the
+    model uses them (its parameters are theirs), and saving it is refused with one line
+    naming the part, since only names can be rebuilt on load."""
+    from dglgene.nn.attentive_pooling import MeanPooling
+    from dglgene.nn.decoders import BilinearDecoder
+    from dglgene.nn.gene_representation import PooledEncodings
+    from dglgene.nn.grn_gnn import GRN_GNNS
+
+    sim = simulate_collection(n_datasets=2, n_modules=4, genes_per_module=15,
+                              n_background=60, cells=(150, 160), seed=2)
+    collection = build_collection(sim.adatas, n_components=8)
+    model = MuSeGNN(collection, dim=8, decoder=BilinearDecoder)
+    assert all(isinstance(d, BilinearDecoder) for d in model.decoders)
+    history = fit(model, collection, epochs=1, seed=0)
+    assert np.isfinite(history["total"]).all()
+    with pytest.raises(ValueError, match="decoder is given as an object"):
+        model.save(tmp_path / "m", collection)
+
+    data = simulate_sergio_grn(n_tfs=8, n_targets=40, n_cells=90, seed=1)
+    gnn = GRN_GNNS.get("gcn")(data.expression.shape[1], dropout=0.0)
+    pooling = MeanPooling()
+    rep = PooledEncodings(torch.randn(20, data.n_genes, 6), pooling=pooling)
+    grn = ScTransNet(data.expression, rep, gnn=gnn, tfs=data.tfs, targets=data.targets)
+    assert grn.gnn is gnn and rep.pool is pooling
+    assert any(p is q for p in grn.parameters() for q in gnn.parameters())
+    splits = transductive_split(data, seed=0)
+    fit_links(grn, splits["train"], splits["val"], epochs=2)
+    assert len(grn.network(top_k=2)) == 2 * len(data.tfs)
+    with pytest.raises(ValueError, match="gnn is given as an object"):
+        grn.save(tmp_path / "g")

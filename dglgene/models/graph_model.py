@@ -7,7 +7,7 @@ builds a new one the same way (parts by registered name or as modules).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import anndata as ad
@@ -124,9 +124,12 @@ class GraphModel(nn.Module):
     collection
         The graphs the model will see (feature widths and gene counts are read from it),
         or their :class:`DatasetRecord` s.
-    encoder, decoder
-        Registered names (``"muse"``, ``"gcn"``; ``"mlp"``, ``"inner"``) or, for the
-        encoder, a module called as ``encoder(graph, feat, dataset)``.
+    encoder
+        A registered name (``"muse"``, ``"gcn"``) or a module called as
+        ``encoder(graph, feat, dataset)``.
+    decoder
+        A registered name (``"mlp"``, ``"inner"``) or a class (any callable) that makes
+        one dataset's decoder as ``decoder(n_genes, dim=dim)``: each dataset has its own.
     losses
         ``{name or Loss instance: weight}``.
     group_by
@@ -139,7 +142,8 @@ class GraphModel(nn.Module):
     """
 
     def __init__(self, collection: Datasets, encoder: str | nn.Module = "muse",
-                 decoder: str = "mlp", losses: Mapping[str | Loss, float] | None = None,
+                 decoder: str | Callable[..., nn.Module] = "mlp",
+                 losses: Mapping[str | Loss, float] | None = None,
                  dim: int = 32, group_by: str | tuple[str, ...] = "auto",
                  encoder_options: Mapping[str, object] | None = None, seed: int = 0,
                  groups: Mapping[str, str] | None = None) -> None:
@@ -156,11 +160,11 @@ class GraphModel(nn.Module):
             self.encoder = (ENCODERS.get(encoder)(in_feats, self.groups, dim=dim,
                                                   **dict(encoder_options or {}))
                             if isinstance(encoder, str) else encoder)
-            self.decoders = nn.ModuleList(DECODERS.get(decoder)(r.n_genes, dim=dim)
+            self.make_decoder = DECODERS.get(decoder) if isinstance(decoder, str) else decoder
+            self.decoders = nn.ModuleList(self.make_decoder(r.n_genes, dim=dim)
                                           for r in self.records)
             self.loss = WeightedSum(losses or {"recon": 1.0})
         self.dim = dim
-        self.decoder_name = decoder
         # Set by dglgene.models.saved_model: what the model was built with, and the
         # training graphs' structure with their final embeddings (what new datasets align to)
         self.config: dict | None = None
@@ -182,7 +186,7 @@ class GraphModel(nn.Module):
         with torch.random.fork_rng():
             torch.manual_seed(seed)
             self.encoder.add_dataset(record.dataset, record.n_feats, group)
-            self.decoders.append(DECODERS.get(self.decoder_name)(record.n_genes, dim=self.dim))
+            self.decoders.append(self.make_decoder(record.n_genes, dim=self.dim))
         self.to(self.device)
         self.records.append(record)
         self.datasets.append(record.dataset)

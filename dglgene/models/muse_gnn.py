@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
+import anndata as ad
 from pydantic import Field
 
 from dglgene.data import GraphCollection
@@ -95,13 +96,15 @@ class MuSeGNN(GraphModel):
                         "shared_heads": shared_heads, "seed": seed}
 
     def save(self, path: str | os.PathLike, collection: GraphCollection,
-             config: Mapping[str, Mapping] | None = None) -> Path:
+             config: Mapping[str, Mapping] | None = None,
+             embedding: ad.AnnData | None = None) -> Path:
         """Write the trained model to directory ``path`` with what new datasets are aligned
         to (:func:`~dglgene.models.save_muse_gnn`: ``collection``, the graphs it was
-        trained on; ``config``, the run's tables); :meth:`load` reads it back."""
+        trained on; ``config``, the run's tables; ``embedding``, its embedding of them if
+        at hand); :meth:`load` reads it back."""
         from dglgene.models.saved_model import save_muse_gnn  # it imports this module
 
-        return save_muse_gnn(self, path, collection, config)
+        return save_muse_gnn(self, path, collection, config, embedding)
 
     @classmethod
     def load(cls, path: str | os.PathLike, device: str = "cpu") -> MuSeGNN:

@@ -43,6 +43,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TypeVar
 
+import anndata as ad
 import dgl
 import numpy as np
 import pandas as pd
@@ -69,12 +70,14 @@ MODEL_FILE = "model.pt"
 _RECORD_FIELDS = ("dataset", "modality", "tissue", "species")
 
 
-def _named_parts(options: Mapping, key: str) -> None:
-    """Refuse to save losses given as instances: only registered names can be rebuilt."""
-    losses = options[key] if isinstance(options[key], Mapping) else {options[key]: 1}
-    if not all(isinstance(name, str) for name in losses):
-        raise ValueError("a model with Loss instances cannot be saved; register the loss "
-                         "(dglgene.losses.LOSSES.register) and give it by name")
+def _named_parts(options: Mapping, *keys: str) -> None:
+    """Refuse to save parts given as modules or classes (losses, a decoder, a GNN): only
+    registered names can be rebuilt."""
+    for key in keys:
+        parts = options[key] if isinstance(options[key], Mapping) else {options[key]: 1}
+        if not all(name is None or isinstance(name, str) for name in parts):
+            raise ValueError(f"a model whose {key} is given as an object cannot be saved; "
+                             "register it (dglgene.registry) and give it by name")
 
 
 def _plain(value: object) -> object:
@@ -97,26 +100,35 @@ def _write(path: str | os.PathLike, kind: str, state: Mapping[str, torch.Tensor]
 
 
 @torch.no_grad()
-def _reference_graph(model: MuSeGNN, collection: GraphCollection, k: int) -> GeneGraph:
-    """Graph ``k``'s structure and metadata, its final embedding as node features."""
+def _reference_graph(model: MuSeGNN, collection: GraphCollection, k: int,
+                     embedding: ad.AnnData | None) -> GeneGraph:
+    """Graph ``k``'s structure and metadata, its final embedding as node features: the
+    rows of ``embedding`` (``model.embed(collection)``) when given, else encoded here."""
     g = collection[k]
-    z = model.encode(collection, k).cpu().numpy()
+    rows = None if embedding is None else \
+        np.flatnonzero(embedding.obs["dataset"].astype(str).to_numpy() == g.dataset)
+    if rows is not None and embedding.obs["gene"].astype(str).to_numpy()[rows].tolist() == g.genes:
+        z = np.asarray(embedding.X[rows])
+    else:
+        z = model.encode(collection, k).cpu().numpy()
     return GeneGraph.from_adjacency(g.adjacency(), z, g.genes, dataset=g.dataset,
                                     modality=g.modality, tissue=g.tissue, species=g.species,
                                     info=dict(g.info))
 
 
 def save_muse_gnn(model: MuSeGNN, path: str | os.PathLike, collection: GraphCollection,
-                  config: Mapping[str, Mapping] | None = None) -> Path:
+                  config: Mapping[str, Mapping] | None = None,
+                  embedding: ad.AnnData | None = None) -> Path:
     """Write a trained MuSe-GNN to directory ``path`` (atomically); return ``path``.
 
     ``collection``: the graphs it was trained on, or new datasets it was extended by (the
     other datasets' reference comes from ``model.reference``). ``config``: the run's
     ``{"graphs": ..., "train": ...}`` tables, so that ``dglgene embed --model`` builds and
     trains new datasets the same way (default: the model's own ``config``, else the
-    defaults).
+    defaults). ``embedding``: ``model.embed(collection)``, when the caller has it, so that
+    the graphs are not encoded a second time.
     """
-    _named_parts(model.options, "losses")
+    _named_parts(model.options, "losses", "decoder")
     strangers = [g.dataset for g in collection if g.dataset not in model.datasets]
     if strangers:
         raise ValueError(f"dataset {strangers[0]!r} is not the model's; add it first "
@@ -125,7 +137,7 @@ def save_muse_gnn(model: MuSeGNN, path: str | os.PathLike, collection: GraphColl
     was_training = model.training
     model.eval()
     known = {g.dataset: g for g in (model.reference or [])}
-    known.update({g.dataset: _reference_graph(model, collection, k)
+    known.update({g.dataset: _reference_graph(model, collection, k, embedding)
                   for k, g in enumerate(collection)})
     model.train(was_training)
     missing = [d for d in model.datasets if d not in known]
@@ -184,7 +196,7 @@ def save_sctransnet(model: ScTransNet, path: str | os.PathLike,
     was built on (rows: its genes); ``known_grn``, the graph its GNN runs on (None without
     a GNN); ``settings``, ``data``: tables kept as they are.
     """
-    _named_parts(model.options, "loss")
+    _named_parts(model.options, "loss", "gnn")
     if expression is None:
         expression = pd.DataFrame(model.expression.cpu().numpy(),
                                   index=model.genes or range(model.n_genes),

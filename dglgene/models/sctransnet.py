@@ -88,7 +88,8 @@ class ScTransNet(nn.Module):
 
     ``expression``: genes x cells, the GNN's node features (standardised per gene);
     ``gene_repr``: a module returning genes x d (or None); ``gnn``: a registered name in
-    :data:`~dglgene.nn.grn_gnn.GRN_GNNS` (``"gat"``, ``"gcn"``) or None; ``loss``: a
+    :data:`~dglgene.nn.grn_gnn.GRN_GNNS` (``"gat"``, ``"gcn"``), a module called as
+    ``gnn(graph, features)`` with an ``out_feats`` attribute, or None; ``loss``: a
     registered link loss name or a :class:`~dglgene.losses.base.Loss`; ``gene_bias``: the
     head's per-regulator biases; ``coexpression``: give the head each pair's correlation;
     ``target_degree``: and the target's number of known regulators; ``tf_dropout``: the
@@ -104,7 +105,7 @@ class ScTransNet(nn.Module):
     """
 
     def __init__(self, expression: Tensor, gene_repr: nn.Module | None = None,
-                 gnn: str | None = ScTransNetConfig.gnn,
+                 gnn: str | nn.Module | None = ScTransNetConfig.gnn,
                  head_hidden: Sequence[int] = ScTransNetConfig.head_hidden,
                  dropout: float = ScTransNetConfig.dropout, gene_bias: bool = True,
                  coexpression: bool = True,
@@ -132,7 +133,8 @@ class ScTransNet(nn.Module):
         features = standardise(values.T).T
         self.register_buffer("features", features, persistent=False)
         self.gene_repr = gene_repr
-        self.gnn = GRN_GNNS.get(gnn)(features.shape[1], dropout=dropout) if gnn else None
+        self.gnn = (GRN_GNNS.get(gnn)(features.shape[1], dropout=dropout)
+                    if isinstance(gnn, str) else gnn)
         width = (gene_repr.out_feats if gene_repr is not None else 0) + \
             (self.gnn.out_feats if self.gnn is not None else 0)
         self.head = DirectionalLinkHead(width, head_hidden, dropout=dropout,

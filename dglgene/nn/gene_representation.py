@@ -57,9 +57,11 @@ def standardise(x: Tensor) -> Tensor:
 class PooledEncodings(nn.Module):
     """Learned pooling over cells of fixed per-cell gene encodings (cells x genes x dim),
     read from a :class:`~dglgene.nn.cell_encodings.CellEncodings` store (a tensor is
-    copied into one), so that memory stays flat in the number of cells."""
+    copied into one), so that memory stays flat in the number of cells. ``pooling``:
+    ``"attentive"``, ``"mean"`` or a module that pools like
+    :class:`~dglgene.nn.attentive_pooling.AttentivePooling`."""
 
-    def __init__(self, encodings: Tensor | CellEncodings, pooling: str = POOLING,
+    def __init__(self, encodings: Tensor | CellEncodings, pooling: str | nn.Module = POOLING,
                  cells_per_step: int = 64, chunk_cells: int = 64) -> None:
         super().__init__()
         if isinstance(encodings, Tensor):
@@ -68,13 +70,13 @@ class PooledEncodings(nn.Module):
             encodings = CellEncodings.from_tensor(encodings, chunk_cells)
         if len(encodings) == 0:
             raise ValueError("encodings must be a non-empty cells x genes x dim tensor")
-        if pooling not in POOLINGS:
+        if isinstance(pooling, str) and pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {pooling!r}; choose one of {', '.join(POOLINGS)}")
         self.encodings = encodings  # data, not weights: outside the state dict
         # moves with the module, so cells read from disk land on the module's device
         self.register_buffer("_device", torch.empty(0), persistent=False)
-        self.pool = AttentivePooling(encodings.dim) if pooling == "attentive" \
-            else MeanPooling()
+        self.pool = (pooling if isinstance(pooling, nn.Module) else
+                     AttentivePooling(encodings.dim) if pooling == "attentive" else MeanPooling())
         self.cells_per_step, self.chunk_cells = cells_per_step, chunk_cells
         self.out_feats = encodings.dim
 
