@@ -509,3 +509,17 @@ def test_grn_settings_choose_the_target_degree_feature():
     for flag in (True, False):
         model, _, _ = train_model(data, splits, None, GRNSettings(epochs=1, target_degree=flag))
         assert model.target_degree is flag and model.head.pair_skip.in_features == 2 + flag
+
+
+def test_grn_settings_hold_every_model_and_training_setting_with_its_default() -> None:
+    """GRNSettings feeds ScTransNet and fit_links by their settings classes' fields, so it
+    must have each of them, with the same default."""
+    from dglgene.grn.settings import GRNSettings
+    from dglgene.models import ScTransNetConfig
+    from dglgene.settings import setting_keys
+    from dglgene.train import LinkTrainConfig
+
+    run = GRNSettings()
+    for part in (ScTransNetConfig, LinkTrainConfig):
+        for key in setting_keys(part):
+            assert getattr(run, key) == getattr(part(), key), (part.__name__, key)

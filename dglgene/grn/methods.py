@@ -28,10 +28,12 @@ from dglgene.models.grn_baselines import (
     pearson_scores,
     per_tf_prior,
 )
-from dglgene.models.sctransnet import ScTransNet
+from dglgene.models.sctransnet import ScTransNet, ScTransNetConfig
 from dglgene.nn.cell_encodings import CellEncodings
 from dglgene.nn.gene_representation import FixedEmbedding, PooledEncodings
+from dglgene.settings import setting_keys
 from dglgene.train.fit_links import fit_links, score_pairs
+from dglgene.train.settings import LinkTrainConfig
 
 __all__ = ["BASELINES", "baseline_scores", "gene_representation", "method_metrics",
            "train_model", "train_scores"]
@@ -59,6 +61,11 @@ def train_scores(data: GRNData, splits: Mapping[str, pd.DataFrame], source: Enco
     return score_pairs(model, graph, splits["test"]), history
 
 
+def _fields(settings: GRNSettings, part: type) -> dict:
+    """The run's values of ``part``'s settings (a settings class whose fields it shares)."""
+    return {key: getattr(settings, key) for key in setting_keys(part)}
+
+
 def train_model(data: GRNData, splits: Mapping[str, pd.DataFrame], source: EncoderSource,
                 settings: GRNSettings, seed: int = 0, device: str = "cpu",
                 checkpoint: str | os.PathLike | None = None, resume: bool = False
@@ -72,15 +79,12 @@ def train_model(data: GRNData, splits: Mapping[str, pd.DataFrame], source: Encod
                                 "scTransNet nothing to learn from; choose an encoder, a GNN "
                                 "or both")
     torch.manual_seed(seed)  # the model's initial weights
-    model = ScTransNet(data.expression, gene_representation(source, settings), gnn=settings.gnn,
-                       head_hidden=settings.head_hidden, dropout=settings.dropout,
-                       target_degree=settings.target_degree, tf_dropout=settings.tf_dropout,
-                       tfs=data.tfs, targets=data.targets,
-                       settings=dataclasses.asdict(settings), data={"data": data.name})
-    history = fit_links(model, splits["train"], splits["val"], epochs=settings.epochs,
-                        lr=settings.lr, weight_decay=settings.weight_decay,
-                        batch_size=settings.batch_size,
-                        patience=settings.patience, seed=seed, device=device,
+    model = ScTransNet(data.expression, gene_representation(source, settings),
+                       **_fields(settings, ScTransNetConfig), tfs=data.tfs,
+                       targets=data.targets, settings=dataclasses.asdict(settings),
+                       data={"data": data.name})
+    history = fit_links(model, splits["train"], splits["val"],
+                        **_fields(settings, LinkTrainConfig), seed=seed, device=device,
                         val_metric=VAL_METRICS[settings.select_by], checkpoint=checkpoint,
                         resume=resume)
     return model, model.known_grn, history
