@@ -94,7 +94,8 @@ def settings(cls: type[T] | None = None, *, frozen: bool = False) -> Any:
             try:
                 init(self, *args, **kwargs)
             except pydantic.ValidationError as error:
-                raise _one_line(made, error, kwargs) from None
+                given = dict(zip((f.name for f in dataclasses.fields(made)), args), **kwargs)
+                raise _one_line(made, error, given) from None
 
         made.__init__ = checked_init
         return made
@@ -107,7 +108,10 @@ def _one_line(cls: type, error: pydantic.ValidationError, values: Mapping[str, A
     cause = first.get("ctx", {}).get("error")
     if isinstance(cause, DglgeneInputError):  # raised by the class's own checks
         return cause
-    key = str(first["loc"][0]) if first["loc"] else ""
+    key = first["loc"][0] if first["loc"] else ""
+    if isinstance(key, int):  # a positional argument: its field
+        key = dataclasses.fields(cls)[key].name
+    key = str(key)
     if first["type"] == "unexpected_keyword_argument" or key not in values:
         return DglgeneInputError(f"{cls.__name__} has no setting {key!r}; allowed: "
                                  f"{', '.join(setting_keys(cls))}")

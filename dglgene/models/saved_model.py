@@ -101,19 +101,27 @@ def _write(path: str | os.PathLike, kind: str, state: Mapping[str, torch.Tensor]
 
 @torch.no_grad()
 def _reference_graph(model: MuSeGNN, collection: GraphCollection, k: int,
-                     embedding: ad.AnnData | None) -> GeneGraph:
-    """Graph ``k``'s structure and metadata, its final embedding as node features: the
-    rows of ``embedding`` (``model.embed(collection)``) when given, else encoded here."""
+                     rows: Mapping[str, tuple[list[str], np.ndarray]]) -> GeneGraph:
+    """Graph ``k``'s structure and metadata, its final embedding as node features: its
+    rows of the embedding at hand (:func:`_embedding_rows`) when they are its genes,
+    else encoded here."""
     g = collection[k]
-    rows = None if embedding is None else \
-        np.flatnonzero(embedding.obs["dataset"].astype(str).to_numpy() == g.dataset)
-    if rows is not None and embedding.obs["gene"].astype(str).to_numpy()[rows].tolist() == g.genes:
-        z = np.asarray(embedding.X[rows])
-    else:
+    genes, z = rows.get(g.dataset, (None, None))
+    if genes != g.genes:
         z = model.encode(collection, k).cpu().numpy()
     return GeneGraph.from_adjacency(g.adjacency(), z, g.genes, dataset=g.dataset,
                                     modality=g.modality, tissue=g.tissue, species=g.species,
                                     info=dict(g.info))
+
+
+def _embedding_rows(embedding: ad.AnnData | None) -> dict[str, tuple[list[str], np.ndarray]]:
+    """Dataset -> its genes and rows in ``embedding`` (``model.embed(collection)``)."""
+    if embedding is None:
+        return {}
+    datasets = embedding.obs["dataset"].astype(str).to_numpy()
+    genes = embedding.obs["gene"].astype(str).to_numpy()
+    return {d: (genes[rows].tolist(), np.asarray(embedding.X[rows]))
+            for d in dict.fromkeys(datasets) for rows in [np.flatnonzero(datasets == d)]}
 
 
 def save_muse_gnn(model: MuSeGNN, path: str | os.PathLike, collection: GraphCollection,
@@ -137,7 +145,8 @@ def save_muse_gnn(model: MuSeGNN, path: str | os.PathLike, collection: GraphColl
     was_training = model.training
     model.eval()
     known = {g.dataset: g for g in (model.reference or [])}
-    known.update({g.dataset: _reference_graph(model, collection, k, embedding)
+    rows = _embedding_rows(embedding)
+    known.update({g.dataset: _reference_graph(model, collection, k, rows)
                   for k, g in enumerate(collection)})
     model.train(was_training)
     missing = [d for d in model.datasets if d not in known]

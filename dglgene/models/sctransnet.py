@@ -53,7 +53,13 @@ from dglgene.nn.grn_gnn import GRN_GNNS
 from dglgene.nn.link_head import DirectionalLinkHead
 from dglgene.settings import PositiveInt, Probability, settings
 
-__all__ = ["ScTransNet", "ScTransNetConfig"]
+__all__ = ["ScTransNet", "ScTransNetConfig", "pair_tensors"]
+
+
+def pair_tensors(pairs: pd.DataFrame, device: torch.device | str) -> tuple[Tensor, Tensor]:
+    """The ``tf`` and ``target`` gene indices of ``pairs`` as int64 tensors on ``device``."""
+    return (torch.as_tensor(pairs["tf"].to_numpy(np.int64), device=device),
+            torch.as_tensor(pairs["target"].to_numpy(np.int64), device=device))
 
 
 @settings
@@ -201,9 +207,8 @@ class ScTransNet(nn.Module):
         device = self.features.device
         was_training = self.training
         self.eval()
-        tf, target = (torch.as_tensor(pairs[c].to_numpy(np.int64), device=device)
-                      for c in ("tf", "target"))
-        logits = self(graph.to(device) if graph is not None else None, tf, target)
+        logits = self(graph.to(device) if graph is not None else None,
+                      *pair_tensors(pairs, device))
         self.train(was_training)
         return torch.sigmoid(logits).cpu().numpy().astype(np.float64)
 

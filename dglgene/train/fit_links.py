@@ -33,7 +33,7 @@ import torch
 
 from dglgene.errors import DglgeneInputError, require_at_least
 from dglgene.losses.link_bce import LinkBatch
-from dglgene.models.sctransnet import ScTransNet
+from dglgene.models.sctransnet import ScTransNet, pair_tensors
 from dglgene.nn.grn_gnn import known_grn_graph
 from dglgene.train.checkpoint import FIT_LINKS, fingerprint
 from dglgene.train.device import require_device
@@ -45,15 +45,10 @@ __all__ = ["fit_links", "score_pairs", "training_graph"]
 ValMetric = Callable[[np.ndarray, np.ndarray], float]
 
 
-def _tensors(pairs: pd.DataFrame, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    return (torch.as_tensor(pairs["tf"].to_numpy(np.int64), device=device),
-            torch.as_tensor(pairs["target"].to_numpy(np.int64), device=device))
-
-
 def training_graph(n_genes: int, train: pd.DataFrame) -> dgl.DGLGraph:
     """The known-GRN graph of the training positives only (validation/test edges stay out)."""
     positive = train[train["label"] == 1]
-    return known_grn_graph(n_genes, *_tensors(positive, torch.device("cpu")))
+    return known_grn_graph(n_genes, *pair_tensors(positive, torch.device("cpu")))
 
 
 def score_pairs(model: ScTransNet, graph: dgl.DGLGraph | None, pairs: pd.DataFrame) -> np.ndarray:
@@ -67,7 +62,7 @@ class _GraphWithout:
     edge; built from the pairs' index tensors (not the data frame) for every batch."""
 
     def __init__(self, train: pd.DataFrame, n_genes: int, device: torch.device) -> None:
-        self.tf, self.target = _tensors(train, torch.device("cpu"))
+        self.tf, self.target = pair_tensors(train, torch.device("cpu"))
         self.positive = torch.as_tensor(train["label"].to_numpy() == 1)
         self.n_genes, self.device = n_genes, device
 
@@ -124,7 +119,7 @@ class LinkTraining(TrainingPlan):
         model.to(dev)
         self.graph = training_graph(model.n_genes, train).to(dev) if model.gnn is not None else None
         self.without = _GraphWithout(train, model.n_genes, dev) if self.graph is not None else None
-        self.tf, self.target = _tensors(train, dev)
+        self.tf, self.target = pair_tensors(train, dev)
         self.labels = torch.as_tensor(train["label"].to_numpy(np.float32), device=dev)
         self.check = val if len(val) else train
         self.check_labels = self.check["label"].to_numpy(np.float64)
