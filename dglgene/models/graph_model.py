@@ -139,6 +139,13 @@ class GraphModel(nn.Module):
         a saved model's groups).
     seed
         Seed of the initial weights.
+    reference
+        The training graphs' structure with their final embeddings, which new datasets are
+        aligned to (:func:`~dglgene.train.fit_new_datasets.fit_new_datasets`); a loaded
+        model has them.
+    config
+        The tables of the run that trained it (``graphs``, ``model``, ``train``), kept for
+        saving it again.
     """
 
     def __init__(self, collection: Datasets, encoder: str | nn.Module = "muse",
@@ -146,7 +153,9 @@ class GraphModel(nn.Module):
                  losses: Mapping[str | Loss, float] | None = None,
                  dim: int = 32, group_by: str | tuple[str, ...] = "auto",
                  encoder_options: Mapping[str, object] | None = None, seed: int = 0,
-                 groups: Mapping[str, str] | None = None) -> None:
+                 groups: Mapping[str, str] | None = None,
+                 reference: GraphCollection | None = None,
+                 config: Mapping[str, Mapping] | None = None) -> None:
         super().__init__()
         self.records = [DatasetRecord.of(g) for g in collection]
         self.datasets = [r.dataset for r in self.records]
@@ -165,10 +174,8 @@ class GraphModel(nn.Module):
                                           for r in self.records)
             self.loss = WeightedSum(losses or {"recon": 1.0})
         self.dim = dim
-        # Set by dglgene.models.saved_model: what the model was built with, and the
-        # training graphs' structure with their final embeddings (what new datasets align to)
-        self.config: dict | None = None
-        self.reference: GraphCollection | None = None
+        self.reference = reference
+        self.config = dict(config) if config is not None else None
 
     def add_dataset(self, record: DatasetRecord, group: str | None = None, seed: int = 0
                     ) -> str:

@@ -67,9 +67,10 @@ class MuSeGNN(GraphModel):
     """MuSe-GNN with the paper's parts; any of them can be replaced.
 
     The arguments after ``collection`` are :class:`MuSeGNNConfig`'s (which says what they
-    are), ``seed`` (the initial weights) and ``groups`` (a saved model's dataset -> sharing
-    group). ``options`` keeps the keyword arguments it was built with (a saved model is rebuilt
-    from them, see :mod:`dglgene.models.saved_model`).
+    are), ``seed`` (the initial weights), and ``groups``, ``reference`` and ``config`` (what
+    a saved model holds, see :class:`~dglgene.models.GraphModel`). ``options`` keeps the
+    keyword arguments it was built with (a saved model is rebuilt from them, see
+    :mod:`dglgene.models.saved_model`).
 
     >>> from dglgene.data import build_collection
     >>> from dglgene.datasets import simulate_collection
@@ -85,12 +86,14 @@ class MuSeGNN(GraphModel):
                  group_by: str | tuple[str, ...] = MuSeGNNConfig.group_by,
                  heads: int = MuSeGNNConfig.heads,
                  shared_heads: int = MuSeGNNConfig.shared_heads, seed: int = 0,
-                 groups: Mapping[str, str] | None = None) -> None:
+                 groups: Mapping[str, str] | None = None,
+                 reference: GraphCollection | None = None,
+                 config: Mapping[str, Mapping] | None = None) -> None:
         super().__init__(collection, encoder="muse", decoder=decoder,
                          losses=losses if losses is not None else MUSE_LOSSES, dim=dim,
                          group_by=group_by,
                          encoder_options={"heads": heads, "shared_heads": shared_heads},
-                         seed=seed, groups=groups)
+                         seed=seed, groups=groups, reference=reference, config=config)
         self.options = {"dim": dim, "losses": dict(MUSE_LOSSES if losses is None else losses),
                         "decoder": decoder, "group_by": group_by, "heads": heads,
                         "shared_heads": shared_heads, "seed": seed}

@@ -176,10 +176,6 @@ def _read_muse_gnn(state: dict) -> MuSeGNN:
     options = dict(state["config"]["model"])
     if isinstance(options["group_by"], list):
         options["group_by"] = tuple(options["group_by"])
-    model = MuSeGNN(records, **options, groups={d["dataset"]: d["group"]
-                                                for d in state["datasets"]})
-    model.load_state_dict(state["state"])
-    model.config = state["config"]
     reference = []
     for record, d, ref in zip(records, state["datasets"], state["reference"]):
         indptr, indices = ref["indptr"].numpy(), ref["indices"].numpy()
@@ -188,7 +184,10 @@ def _read_muse_gnn(state: dict) -> MuSeGNN:
         reference.append(GeneGraph.from_adjacency(
             adjacency, ref["embedding"].numpy(), list(record.genes),
             **{f: getattr(record, f) for f in _RECORD_FIELDS}, info=dict(d["info"])))
-    model.reference = GraphCollection(reference)
+    model = MuSeGNN(records, **options, groups={d["dataset"]: d["group"]
+                                                for d in state["datasets"]},
+                    reference=GraphCollection(reference), config=state["config"])
+    model.load_state_dict(state["state"])
     return model
 
 
