@@ -22,7 +22,7 @@ from dglgene.atomic import atomic_path
 from dglgene.benchmarks import EMBEDDING_METHODS, benchmark_datasets, compare_grn, compare_methods
 from dglgene.data import GraphCollection, GraphRecipe, build_collection
 from dglgene.datasets import real_human, real_pbmc, simulate_collection
-from dglgene.embed import function_outputs, write_embedding_outputs
+from dglgene.embed import function_scores, write_embedding_outputs, write_function_outputs
 from dglgene.eval import plot_pair_overlaps
 from dglgene.eval.plots import pair_overlap_matrices
 from dglgene.eval.tables import SEEDS, format_comparison, format_function_summary
@@ -106,7 +106,7 @@ def run_demo(out_dir: str | Path = "out/demo", seed: int = 0, epochs: int = DEMO
                                      methods=DEMO_METHODS)
     emb, history = runs["MuSe-GNN", seed]
     enrichment = write_embedding_outputs(out_dir, emb, history, seed)
-    function = function_outputs(out_dir, emb, collection, seed)
+    function = write_function_outputs(out_dir, function_scores(emb, collection, seed))
     table = stats.xs("mean", axis=1, level=1)
     with atomic_path(out_dir / "metrics.json") as tmp:
         tmp.write_text(table.to_json(orient="index", indent=2))

@@ -42,6 +42,7 @@ from dglgene.models import (
     load,
     pca_embedding,
 )
+from dglgene.progress import Stages
 from dglgene.train import fit, fit_new_datasets
 from dglgene.train.distributed import Ranks, current_ranks
 
@@ -70,7 +71,7 @@ def run_embed(inputs: Sequence[str | Path | ad.AnnData], out: str | Path, config
               seed: int = 0, device: str = "cpu", checkpoint: str | Path | None = None,
               resume: bool = False) -> dict[str, float]:
     """Build graphs, train MuSe-GNN, write embeddings, metrics, gene-function scores
-    (:func:`function_outputs`), plots and the model (``out/model``,
+    (:func:`function_scores`), plots and the model (``out/model``,
     :func:`~dglgene.models.save_muse_gnn`) to ``out``.
 
     With ``checkpoint``, training state is saved there after every epoch; ``resume=True``
@@ -78,24 +79,33 @@ def run_embed(inputs: Sequence[str | Path | ad.AnnData], out: str | Path, config
     if len(inputs) < 2:
         raise DglgeneInputError(f"MuSe-GNN needs at least two datasets, got {len(inputs)}; "
                                 "pass two or more .h5ad files")
-    collection = build_collection(inputs, config.graphs)
+    stages = Stages()
+    with stages("graphs"):
+        collection = build_collection(inputs, config.graphs)
     if not any(g.n_edges for g in collection):
         raise DglgeneInputError(
             f"no co-expression edge in any of the {len(collection)} graphs (their genes look "
             "independent), so there is nothing to embed; check that X holds counts of real "
             "cells, or keep more genes and cells")
-    model, history = train_muse(collection, config, seed, device, checkpoint, resume)
+    with stages("overlaps"):
+        collection.overlaps(seed=seed)  # kept by the collection for training
+    with stages("training"):
+        model, history = train_muse(collection, config, seed, device, checkpoint, resume)
     ranks = current_ranks()
     if not ranks.is_first:  # the weights are rank 0's: it alone embeds and writes
         return {}
-    emb = cluster_embedding(model.embed(collection), seed=seed)  # clustered once
-    metrics = collection_metrics(emb, collection, seed)
-    with atomic_path(out, directory=True) as tmp:
+    with stages("evaluation"):
+        emb = annotate_embedding(cluster_embedding(model.embed(collection), seed=seed),
+                                 seed=seed)  # clustered once
+        metrics = collection_metrics(emb, collection, seed)
+        scores = function_scores(emb, collection, seed)
+    with stages("writing"), atomic_path(out, directory=True) as tmp:
         write_embedding_outputs(tmp, emb, history, seed)
-        function_outputs(tmp, emb, collection, seed)
+        write_function_outputs(tmp, scores)
         (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2))
-        (tmp / RUN_FILE).write_text(json.dumps(run_record(history, ranks, seed, device),
-                                               indent=2))
+        record = {**run_record(history, ranks, seed, device), "seconds": stages.seconds,
+                  "graph_seconds": graph_seconds(collection)}
+        (tmp / RUN_FILE).write_text(json.dumps(record, indent=2))
         model.save(tmp / "model", collection, saved_config(config), embedding=emb)
     return metrics
 
@@ -111,6 +121,16 @@ def run_record(history: pd.DataFrame, ranks: Ranks, seed: int, device: str) -> d
              .tolist() if "rank" in history else [len(history)])
     return {"seed": seed, "device": device, "world_size": ranks.world_size,
             "backend": ranks.backend, "steps_per_rank": [int(n) for n in steps]}
+
+
+def graph_seconds(collection: GraphCollection) -> dict[str, float]:
+    """Seconds spent in each step of graph building, summed over the datasets (they are
+    built in parallel, so the sum may exceed the wall time)."""
+    total: dict[str, float] = {}
+    for g in collection:
+        for step, seconds in g.info.get("step_seconds", {}).items():
+            total[step] = round(total.get(step, 0.0) + seconds, 3)
+    return total
 
 
 def saved_config(config: RunConfig) -> dict:
@@ -244,17 +264,25 @@ def cluster_enrichment(emb: ad.AnnData, ontology: str = "bp") -> pd.DataFrame:
     return enrich_clusters(embedding_clusters(emb), go_gene_sets(ontology))
 
 
-def function_outputs(out: Path, emb: ad.AnnData, collection: GraphCollection, seed: int
-                     ) -> pd.DataFrame | None:
-    """Score ``emb`` (MuSe-GNN), per-dataset PCA and the floors on the GO-BP test terms;
-    write ``function.csv`` (per term), ``function_summary.csv`` and ``function.png`` under
-    ``out``. Returns the summary, or None (with a note on stderr) where too few genes are
-    annotated human genes to score (other species, or unmapped names)."""
+def function_scores(emb: ad.AnnData, collection: GraphCollection, seed: int
+                    ) -> pd.DataFrame | None:
+    """Per-term scores of ``emb`` (MuSe-GNN), per-dataset PCA and the floors on the GO-BP
+    test terms (:func:`~dglgene.eval.gene_function.evaluate_gene_function`), or None (with a
+    note on stderr) where too few genes are annotated human genes to score (other species,
+    or unmapped names)."""
     methods = {"MuSe-GNN": emb, "PCA": pca_embedding(collection, dim=emb.n_vars, seed=seed)}
     try:
-        _, scores = evaluate_gene_function(methods, collection, seed=seed)
+        return evaluate_gene_function(methods, collection, seed=seed)[1]
     except DglgeneInputError as error:
         print(f"gene-function scores skipped: {error}", file=sys.stderr)
+        return None
+
+
+def write_function_outputs(out: Path, scores: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Write :func:`function_scores`' ``scores`` as ``function.csv`` (per term),
+    ``function_summary.csv`` and ``function.png`` under ``out``; return the summary (None
+    and nothing written without scores)."""
+    if scores is None:
         return None
     with atomic_path(out / "function.csv") as tmp:
         scores.to_csv(tmp, index=False)

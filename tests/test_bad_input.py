@@ -10,6 +10,7 @@ import anndata as ad
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from error_lines import error_lines
 
 from dglgene.data import GraphCollection, build_collection, build_gene_graph
 from dglgene.datasets import simulate_collection
@@ -133,9 +134,9 @@ def cli_failure(tmp_path: Path, *args: str) -> str:
     result = run_cli("graphs", *args, "--out", str(out))
     assert result.returncode != 0
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
-    message = result.stderr.strip()
-    assert len(message.splitlines()) == 1 and "Traceback" not in message
-    return message
+    lines = error_lines(result.stderr)
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    return lines[0]
 
 
 def test_cli_errors_are_one_line_and_leave_nothing(pair, tmp_path) -> None:

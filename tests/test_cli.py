@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from error_lines import error_lines
 
 import dglgene
 from dglgene.cli import main
@@ -52,7 +53,7 @@ def test_benchmark_and_demo_refuse_zero_epochs_before_any_work(tmp_path) -> None
                     ["demo", "--out", str(tmp_path / "demo")]):
         result = run(sys.executable, "-m", "dglgene", *command, "--epochs", "0")
         assert result.returncode == 2, (command, result.stderr)
-        assert result.stderr.strip().splitlines() == [
+        assert error_lines(result.stderr) == [
             "dglgene: error: " + ("epochs" if command[0] == "bench-grn" else "--epochs")
             + " must be at least 1, got 0"], command
     assert not (tmp_path / "demo").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 import torch
+from error_lines import error_lines
 from killed_runs import killed_after
 
 from dglgene.datasets import simulate_collection
@@ -58,6 +60,21 @@ def test_embed_writes_embeddings_metrics_and_plots(h5ads, tmp_path) -> None:
     # made-up gene names (g0001, ...) are no human genes: no gene-function scores, a note
     assert "gene-function scores skipped" in result.stderr
     assert not (out / "function.csv").exists()
+    # off a terminal: plain progress lines with elapsed time and ETA, a line per stage
+    lines = [line for line in result.stderr.splitlines() if line.startswith("dglgene | ")]
+    duration = r"(\d+\.\d s|\d+:\d\d:\d\d)"
+    epochs = [line for line in lines if line.startswith("dglgene | MuSe-GNN epochs | ")]
+    assert [line.split(" | ")[2] for line in epochs] == ["1/2 (50%)", "2/2 (100%)"]
+    assert all(re.fullmatch(rf"dglgene \| MuSe-GNN epochs \| \d/2 \(\d+%\) \| {duration} "
+                            rf"elapsed \| ETA {duration}", line) for line in epochs), epochs
+    stages = [re.fullmatch(rf"dglgene \| (\w+) done in {duration}", line) for line in lines]
+    assert [m.group(1) for m in stages if m] == ["graphs", "overlaps", "training",
+                                                "evaluation", "writing"]
+    run = json.loads((out / "run.json").read_text())
+    # written while writing, so without the writing stage
+    assert list(run["seconds"]) == ["graphs", "overlaps", "training", "evaluation"]
+    assert set(run["graph_seconds"]) == {"read", "qc", "genes", "values", "coexpression",
+                                         "features"}
 
 
 def test_embed_scores_gene_function_of_human_genes(tmp_path) -> None:
@@ -112,9 +129,9 @@ def failure(tmp_path: Path, *args: str) -> str:
     result = embed(*args, "--out", str(out))
     assert result.returncode != 0
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
-    message = result.stderr.strip()
-    assert len(message.splitlines()) == 1 and "Traceback" not in message, message
-    return message
+    lines = error_lines(result.stderr)
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    return lines[0]
 
 
 def test_embed_bad_input(h5ads, tmp_path) -> None:

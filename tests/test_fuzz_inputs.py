@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from error_lines import error_lines
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -64,7 +65,7 @@ def run_cli(capsys, argv: list[str], out: Path) -> tuple[int, str]:
     assert code in (0, 2), (code, err)
     assert sorted(os.listdir(out.parent)) == (["out"] if out.exists() else [])
     if code == 2:
-        lines = err.splitlines()
+        lines = error_lines(err)
         assert len(lines) == 1 and lines[0].startswith("dglgene: error: "), err
         assert snapshot(out) == before, "a failed run changed --out"
     else:

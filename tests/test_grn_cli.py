@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from error_lines import error_lines
 
 from dglgene.data.beeline import read_beeline, read_split, write_beeline
 from dglgene.data.grn_splits import transductive_split, write_genelink_splits
@@ -37,7 +38,7 @@ def grn(*args: str) -> subprocess.CompletedProcess:
 
 def one_line_error(result: subprocess.CompletedProcess, *words: str) -> None:
     assert result.returncode == 2, result.stderr
-    lines = result.stderr.strip().splitlines()
+    lines = error_lines(result.stderr)
     assert len(lines) == 1 and lines[0].startswith("dglgene: error:"), result.stderr
     for word in words:
         assert word in lines[0], lines[0]

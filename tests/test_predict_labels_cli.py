@@ -9,6 +9,7 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 import pytest
+from error_lines import error_lines
 
 from dglgene.cli import main
 
@@ -66,9 +67,10 @@ def failure(tmp_path: Path, capsys, emb: Path, labels: Path) -> str:
     code = main(["predict-labels", str(emb), str(labels), "--out", str(out)])
     assert code == 2
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
-    message = capsys.readouterr().err.strip()
-    assert len(message.splitlines()) == 1 and "Traceback" not in message, message
-    return message
+    err = capsys.readouterr().err
+    lines = error_lines(err)
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
 
 
 def test_predict_labels_bad_input(tmp_path, capsys) -> None:

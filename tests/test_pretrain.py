@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import torch
+from error_lines import error_lines
 
 from dglgene.nn.performer import (
     SCBERT_MASK_TOKEN,
@@ -270,6 +271,6 @@ def test_pretrain_cli_needs_files_or_builtin_not_both(tmp_path) -> None:
                                  str(tmp_path / "o")], capture_output=True, text=True,
                                 timeout=300)
         assert result.returncode == 2
-        assert result.stderr.strip().splitlines() == [
+        assert error_lines(result.stderr) == [
             "dglgene: error: give either .h5ad files or --builtin (the built-in real datasets)"]
         assert not (tmp_path / "o").exists()

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 import torch
+from error_lines import error_lines
 from killed_runs import killed_after, same_threads
 
 from dglgene.cli import main
@@ -85,7 +86,7 @@ def assert_refused(result: subprocess.CompletedProcess, out: Path, checkpoint: P
                    message: str | None) -> None:
     """Exit 2, one line, nothing written; ``message`` None: the one for a truncated file."""
     assert result.returncode == 2 and not out.exists()
-    lines = result.stderr.strip().splitlines()
+    lines = error_lines(result.stderr)
     assert len(lines) == 1, result.stderr
     if message is None:  # torch's reason in the middle
         assert lines[0].startswith(f"dglgene: error: {checkpoint}: not a readable checkpoint (")
@@ -96,7 +97,7 @@ def assert_refused(result: subprocess.CompletedProcess, out: Path, checkpoint: P
 
 def one_line(capsys, code: int) -> str:
     assert code == 2
-    lines = capsys.readouterr().err.strip().splitlines()
+    lines = error_lines(capsys.readouterr().err)
     assert len(lines) == 1, lines
     return lines[0]
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from error_lines import error_lines
 
 from dglgene.cli import main
 from dglgene.config import GRAPH_KEYS
@@ -148,7 +149,7 @@ def test_new_dataset_lands_beside_the_same_genes_of_the_known_ones(trained, h5ad
 
 def one_line_error(argv: list[str], capsys) -> str:
     assert main(argv) == 2
-    lines = capsys.readouterr().err.strip().splitlines()
+    lines = error_lines(capsys.readouterr().err)
     assert len(lines) == 1, lines
     return lines[0]
 

@@ -42,7 +42,19 @@ import scipy.sparse as sp
 import torch
 from sklearn.decomposition import PCA
 
-from dglgene.data.anndata_input import DatasetMeta, dataset_meta, expression_matrix, read_h5ad
+from dglgene.data.anndata_input import (
+    IN_MEMORY_MAX_BYTES,
+    DatasetMeta,
+    StoredMatrix,
+    check_values,
+    dataset_meta,
+    declared_counts,
+    matrix_bytes,
+    matrix_source,
+    open_h5ad_backed,
+    read_h5ad,
+)
+from dglgene.data.cell_chunks import rows_per_block
 from dglgene.data.coexpression import cscore, edges_from_pvalues, pearson
 from dglgene.data.collection import GraphCollection
 from dglgene.data.gene_graph import GeneGraph
@@ -53,10 +65,10 @@ from dglgene.data.normalization import (
     residual_variance,
     standardize,
 )
-from dglgene.data.qc import QualityControl, quality_control
+from dglgene.data.qc import QualityControl, keep_cells_and_genes, quality_control
 from dglgene.data.spatial import smooth_spots, sparkx_pvalues
 from dglgene.errors import DglgeneInputError, require_at_least
-from dglgene.progress import progress
+from dglgene.progress import Stages, progress
 from dglgene.settings import STEP, settings
 
 log = logging.getLogger("dglgene")
@@ -73,15 +85,25 @@ class Expression:
     matrix: sp.csr_matrix  # cells x genes, counts (possibly smoothed) or expression values
     genes: np.ndarray
     is_counts: bool
-    depth: np.ndarray  # per cell, total of all its kept genes
+    depth: np.ndarray  # per cell, total of all its genes before QC dropped any
     coords: np.ndarray | None
     smoothed: bool = False
+    n_genes_input: int | None = None  # genes before QC
+    # seconds of each step so far (read, qc, genes, values, coexpression, features)
+    steps: Stages = field(default_factory=lambda: Stages(quiet=True))
 
 
 def gene_scores(expr: Expression, recipe: GraphRecipe) -> tuple[np.ndarray, str]:
     """Per gene, how strongly to prefer it (higher first), and how that was scored."""
     if expr.meta.modality == "spatial":
-        score = -sparkx_pvalues(log_normalize(expr.matrix, expr.is_counts), expr.coords)
+        # genes are tested one by one: a block of them at a time bounds the dense values
+        totals = np.asarray(expr.matrix.sum(1), dtype=np.float64).ravel()
+        n_genes = expr.matrix.shape[1]
+        step = rows_per_block(expr.matrix.shape[0])
+        score = np.concatenate([
+            -sparkx_pvalues(log_normalize(expr.matrix[:, start:start + step], expr.is_counts,
+                                          totals=totals), expr.coords)
+            for start in range(0, n_genes, step)])
         return score, "SPARK-X-style spatial test"
     if expr.is_counts:
         return residual_variance(expr.matrix), "Pearson-residual variance"
@@ -224,49 +246,79 @@ class GraphRecipe:
                                     f"{self.residual_theta}")
 
 
-def prepare_expression(adata: ad.AnnData, recipe: GraphRecipe,
-                       name: str | None = None) -> Expression:
-    """Checks, QC and optional spatial smoothing: the shared start of every graph."""
-    meta = dataset_meta(adata, name)
-    matrix, is_counts = expression_matrix(adata, meta.dataset)
-    genes = np.asarray(adata.var_names, dtype=str)
-    cells, kept = quality_control(matrix, genes, meta.dataset, recipe.qc)
-    depth = np.asarray(matrix[cells].sum(1)).ravel()
-    matrix = matrix[cells][:, kept]
-    if not is_counts and "log1p" not in adata.uns and matrix.max() > LINEAR_SCALE_MAX:
-        matrix = matrix.log1p()  # TPM-like values: the later steps expect a log scale
-    coords = None
-    smoothed = False
-    if meta.modality == "spatial":
-        coords = np.asarray(adata.obsm["spatial"], dtype=np.float64)[cells, :2]
-        if recipe.smoothing:
-            matrix = smooth_spots(matrix, coords, recipe.smoothing, recipe.smoothing_k)
-            smoothed = True
-    return Expression(meta, matrix, genes[kept], is_counts, depth, coords, smoothed)
+def prepare_expression(adata: ad.AnnData, recipe: GraphRecipe, name: str | None = None,
+                       stored: StoredMatrix | None = None) -> Expression:
+    """Checks, QC and optional spatial smoothing: the shared start of every graph.
+
+    The matrix (``stored``'s, e.g. from :func:`~dglgene.data.anndata_input.open_h5ad_backed`,
+    else ``adata``'s) is read a block of cells at a time; what is kept is held sparse.
+    """
+    steps = Stages(quiet=True)
+    with steps("qc"):
+        meta = dataset_meta(adata, name)
+        raw, where = matrix_source(adata, meta.dataset, stored)
+        is_counts = check_values(raw, meta.dataset, where) and declared_counts(adata)
+        genes = np.asarray(adata.var_names, dtype=str)
+        cells, kept = quality_control(raw, genes, meta.dataset, recipe.qc)
+        matrix, depth = keep_cells_and_genes(raw, cells, kept)
+        if not is_counts and "log1p" not in adata.uns and matrix.max() > LINEAR_SCALE_MAX:
+            matrix = matrix.log1p()  # TPM-like values: the later steps expect a log scale
+        coords = None
+        smoothed = False
+        if meta.modality == "spatial":
+            coords = np.asarray(adata.obsm["spatial"], dtype=np.float64)[cells, :2]
+            if recipe.smoothing:
+                matrix = smooth_spots(matrix, coords, recipe.smoothing, recipe.smoothing_k)
+                smoothed = True
+    return Expression(meta, matrix, genes[kept], is_counts, depth, coords, smoothed,
+                      n_genes_input=adata.n_vars, steps=steps)
 
 
-def build_gene_graph(adata: ad.AnnData, recipe: GraphRecipe | None = None,
+def load_expression(item: ad.AnnData | str | Path, recipe: GraphRecipe,
+                    name: str | None = None) -> Expression:
+    """:func:`prepare_expression` of an AnnData or an ``.h5ad`` path; a file whose matrix is
+    larger than :data:`~dglgene.data.anndata_input.IN_MEMORY_MAX_BYTES` is read backed."""
+    steps = Stages(quiet=True)
+    stored = None
+    with steps("read"):
+        if not isinstance(item, str | Path):
+            adata = item
+        elif matrix_bytes(item) > IN_MEMORY_MAX_BYTES:
+            adata, stored = open_h5ad_backed(item)
+        else:
+            adata = read_h5ad(item)
+    expr = prepare_expression(adata, recipe, name, stored)
+    expr.steps.seconds = {**steps.seconds, **expr.steps.seconds}
+    return expr
+
+
+def build_gene_graph(adata: ad.AnnData | str | Path, recipe: GraphRecipe | None = None,
                      name: str | None = None, **overrides: Any) -> GeneGraph:
-    """One dataset (cells x genes AnnData) -> its GeneGraph."""
+    """One dataset (cells x genes AnnData, or an ``.h5ad`` path) -> its GeneGraph."""
     recipe = dataclasses.replace(recipe or GraphRecipe(), **overrides)
-    start = time.perf_counter()
-    expr = prepare_expression(adata, recipe, name)
-    return graph_from_expression(expr, recipe.select_genes(expr, recipe), recipe,
-                                 adata.n_vars, start)
+    expr = load_expression(adata, recipe, name)
+    with expr.steps("genes"):
+        selection = recipe.select_genes(expr, recipe)
+    return graph_from_expression(expr, selection, recipe)
 
 
 def graph_from_expression(expr: Expression, selection: tuple[np.ndarray, str],
-                          recipe: GraphRecipe, n_genes_input: int, start: float) -> GeneGraph:
+                          recipe: GraphRecipe) -> GeneGraph:
     """Values, features and co-expression edges of the selected genes of one dataset."""
     genes, note = selection
     if expr.matrix.shape[1] <= recipe.n_hvg:
         log.info("%s: %s", expr.meta.dataset, note)
-    values = recipe.expression_values(expr, genes, recipe)
-    estimate, p_value, method = recipe.coexpression(expr, genes, values, recipe)
-    adjacency = edges_from_pvalues(estimate, p_value, recipe.p_value, recipe.top_k,
-                                   recipe.self_loops, recipe.fdr)
+    steps = expr.steps
+    with steps("values"):
+        values = recipe.expression_values(expr, genes, recipe)
+    with steps("coexpression"):
+        estimate, p_value, method = recipe.coexpression(expr, genes, values, recipe)
+        adjacency = edges_from_pvalues(estimate, p_value, recipe.p_value, recipe.top_k,
+                                       recipe.self_loops, recipe.fdr)
+    with steps("features"):
+        features = recipe.node_features(values, recipe)
     graph = GeneGraph.from_adjacency(
-        adjacency, recipe.node_features(values, recipe), list(expr.genes[genes]),
+        adjacency, features, list(expr.genes[genes]),
         dataset=expr.meta.dataset, modality=expr.meta.modality, tissue=expr.meta.tissue,
         species=expr.meta.species)
     graph.graph.ndata["mean_expression"] = torch.as_tensor(
@@ -279,10 +331,11 @@ def graph_from_expression(expr: Expression, selection: tuple[np.ndarray, str],
     graph.graph.ndata["significant_partners"] = torch.as_tensor(
         np.diff(significant.indptr), dtype=torch.float32)
     graph.info = {
-        "n_cells": int(expr.matrix.shape[0]), "n_genes_input": int(n_genes_input),
+        "n_cells": int(expr.matrix.shape[0]), "n_genes_input": expr.n_genes_input,
         "method": method, "p_value": recipe.p_value, "fdr": recipe.fdr, "top_k": recipe.top_k,
         "counts": expr.is_counts, "n_edges": graph.n_edges, "density": graph.density,
-        "gene_selection": note, "seconds": round(time.perf_counter() - start, 3),
+        "gene_selection": note, "seconds": round(sum(steps.seconds.values()), 3),
+        "step_seconds": {k: round(v, 3) for k, v in steps.seconds.items()},
     }
     return graph
 
@@ -300,25 +353,21 @@ def build_collection(adatas: Sequence[ad.AnnData | str | Path],
     recipe = dataclasses.replace(recipe or GraphRecipe(), **overrides)
     names = list(names) if names is not None else [None] * len(adatas)
 
-    def read(k: int) -> ad.AnnData:
-        item = adatas[k]
-        return read_h5ad(item) if isinstance(item, str | Path) else item
-
     def build(k: int) -> GeneGraph:
-        return build_gene_graph(read(k), recipe, names[k])
+        return build_gene_graph(adatas[k], recipe, names[k])
 
     # Threads suffice: the heavy parts (BLAS, sparse ops) release the GIL.
     with ThreadPoolExecutor(max_workers=max(1, n_jobs)) as pool:
         if not recipe.shared_genes:
             return GraphCollection(list(progress(pool.map(build, range(len(adatas))),
                                                  "gene graphs", total=len(adatas))))
-        start = time.perf_counter()
-        inputs = list(pool.map(read, range(len(adatas))))
-        exprs = list(pool.map(lambda k: prepare_expression(inputs[k], recipe, names[k]),
+        exprs = list(pool.map(lambda k: load_expression(adatas[k], recipe, names[k]),
                               range(len(adatas))))
+        start = time.perf_counter()
         selections = joint_gene_selection(exprs, recipe)
+        for expr in exprs:  # the joint selection's time, shared out
+            expr.steps.seconds["genes"] = (time.perf_counter() - start) / len(exprs)
         graphs = list(progress(pool.map(
-            lambda k: graph_from_expression(exprs[k], selections[k], recipe,
-                                            inputs[k].n_vars, start), range(len(adatas))),
-            "gene graphs", total=len(adatas)))
+            lambda k: graph_from_expression(exprs[k], selections[k], recipe),
+            range(len(adatas))), "gene graphs", total=len(adatas)))
     return GraphCollection(graphs)

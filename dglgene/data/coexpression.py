@@ -35,10 +35,15 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.stats import norm
 from scipy.stats import t as student_t
+
+from dglgene.data.cell_chunks import sum_over_blocks
 
 
 def _positive_median(theta: np.ndarray) -> float:
@@ -52,47 +57,76 @@ def _safe_weights(w: np.ndarray) -> np.ndarray:
 
 def cscore(
     counts: np.ndarray | sp.spmatrix, depth: np.ndarray, max_iter: int = 10, tol: float = 0.05,
+    rows: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """CS-CORE co-expression estimates and two-sided p-values (genes x genes).
 
     ``counts`` is cells x genes; ``depth`` the sequencing depth of each cell (total counts
     over all genes). Genes whose estimated variance is not positive get estimate 0 and
     p-value 1 with every other gene. The diagonal is 1 (estimate) and 0 (p-value).
+
+    Every moment is a sum over cells, taken over blocks of ``rows`` cells
+    (:func:`~dglgene.data.cell_chunks.sum_over_blocks`; default: blocks of a bounded
+    size), so memory does not grow with the cell count; ``counts`` may be a backed matrix.
     """
-    x = counts.toarray() if sp.issparse(counts) else np.asarray(counts, dtype=np.float64)
     s = np.asarray(depth, dtype=np.float64)
     s = s / s.mean()  # only the relative depth matters; keeps s**4 well scaled
     s2 = s**2
-    mu = (x * s[:, None]).sum(0) / s2.sum()
-    m = np.outer(s, mu)
-    resid = x - m
-    sigma2 = ((resid**2 - m) * s2[:, None]).sum(0) / (s2**2).sum()
-    theta = mu**2 / sigma2
+    s4 = s2**2
+
+    def total(fn: Callable[..., Any], *args: Any) -> Any:
+        return sum_over_blocks(counts, lambda r, x: fn(r, x, *args), rows)
+
+    def variance_terms(r: slice, x: np.ndarray, mu: np.ndarray,
+                       theta_med: float | None) -> tuple[np.ndarray, np.ndarray] | np.ndarray:
+        m = np.outer(s[r], mu)
+        resid = x - m
+        if theta_med is None:  # the first, unweighted estimate
+            return ((resid**2 - m) * s2[r, None]).sum(0)
+        w2 = _safe_weights((m**2 / theta_med + m) ** 2)
+        return ((((resid**2 - m) / w2) * s2[r, None]).sum(0), (s4[r, None] / w2).sum(0))
+
+    def mean_terms(r: slice, x: np.ndarray, mu: np.ndarray, theta_med: float
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        w1 = _safe_weights(np.outer(s[r], mu) + np.outer(s2[r], mu**2 / theta_med))
+        return ((x / w1) * s[r, None]).sum(0), (s2[r, None] / w1).sum(0)
+
+    mu = total(lambda r, x: (x * s[r, None]).sum(0)) / s2.sum()
+    sigma2 = total(variance_terms, mu, None) / s4.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):  # a gene never seen: 0 / 0
+        theta = mu**2 / sigma2
     for _ in range(max_iter):
         # Weights are the model variances under a common overdispersion (median theta).
         theta_med = _positive_median(theta)
-        w1 = _safe_weights(m + np.outer(s2, mu**2 / theta_med))
-        mu = ((x / w1) * s[:, None]).sum(0) / (s2[:, None] / w1).sum(0)
-        m = np.outer(s, mu)
-        resid = x - m
-        w2 = _safe_weights((m**2 / theta_med + m) ** 2)
-        sigma2 = (((resid**2 - m) / w2) * s2[:, None]).sum(0) / ((s2**2)[:, None] / w2).sum(0)
-        previous, theta = theta, mu**2 / sigma2
+        numerator, denominator = total(mean_terms, mu, theta_med)
+        mu = numerator / denominator
+        numerator, denominator = total(variance_terms, mu, theta_med)
+        sigma2 = numerator / denominator
+        with np.errstate(invalid="ignore", divide="ignore"):
+            previous, theta = theta, mu**2 / sigma2
         both = (theta > 0) & (previous > 0)
         if not both.any() or np.max(np.abs(np.log(theta[both] / previous[both]))) < tol:
             break
 
     valid = np.isfinite(sigma2) & (sigma2 > 0) & (mu > 0)
-    w = _safe_weights(m + np.outer(s2, mu**2 / _positive_median(theta)))
-    scaled = resid / w
-    covariance = ((s2[:, None] * scaled).T @ scaled) / ((s2[:, None] / w).T @ (s2[:, None] / w))
-    sigma = np.sqrt(np.where(valid, sigma2, np.nan))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        estimate = np.clip(covariance / np.outer(sigma, sigma), -1.0, 1.0)
-        var_h0 = np.where(valid, m + np.outer(s2, np.where(valid, sigma2, 0.0)), np.inf)
-        inv = 1.0 / var_h0
+    theta_med = _positive_median(theta)
+    sigma2_h0 = np.where(valid, sigma2, 0.0)
+
+    def pair_terms(r: slice, x: np.ndarray) -> tuple[np.ndarray, ...]:
+        m = np.outer(s[r], mu)
+        resid = x - m
+        w = _safe_weights(m + np.outer(s2[r], mu**2 / theta_med))
+        scaled = resid / w
+        inv = 1.0 / np.where(valid, m + np.outer(s2[r], sigma2_h0), np.inf)
         z = resid * inv
-        statistic = ((s2[:, None] * z).T @ z) / np.sqrt(((s2**2)[:, None] * inv).T @ inv)
+        return ((s2[r, None] * scaled).T @ scaled, (s2[r, None] / w).T @ (s2[r, None] / w),
+                (s2[r, None] * z).T @ z, (s4[r, None] * inv).T @ inv)
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        covariance, weight, statistic, variance = total(pair_terms)
+        sigma = np.sqrt(np.where(valid, sigma2, np.nan))
+        estimate = np.clip(covariance / weight / np.outer(sigma, sigma), -1.0, 1.0)
+        statistic = statistic / np.sqrt(variance)
     p_value = 2.0 * norm.sf(np.abs(statistic))
     pair_valid = np.outer(valid, valid)
     estimate = np.where(pair_valid, np.nan_to_num(estimate), 0.0)

@@ -19,38 +19,66 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from dglgene.data.cell_chunks import dense_blocks
+
 
 def pearson_residuals(
     counts: sp.csr_matrix, genes: np.ndarray | None = None, theta: float = 100.0,
     clip: float | None = None,
 ) -> np.ndarray:
-    """Dense residuals (cells x selected genes) of ``counts`` for the columns ``genes``."""
+    """Dense residuals (cells x selected genes) of ``counts`` for the columns ``genes``,
+    computed a block of cells at a time (:mod:`~dglgene.data.cell_chunks`)."""
+    counts = sp.csr_matrix(counts)
     cell_totals = np.asarray(counts.sum(1), dtype=np.float64).ravel()
     gene_totals = np.asarray(counts.sum(0), dtype=np.float64).ravel()
     grand = cell_totals.sum()
     if genes is not None:
         counts, gene_totals = counts[:, genes], gene_totals[genes]
-    mu = np.outer(cell_totals, gene_totals / grand)
-    residuals = (counts.toarray() - mu) / np.sqrt(mu + mu**2 / theta + 1e-300)
     bound = np.sqrt(counts.shape[0]) if clip is None else clip
-    return np.clip(residuals, -bound, bound)
-
-
-def residual_variance(counts: sp.csr_matrix, theta: float = 100.0,
-                      chunk: int = 2000) -> np.ndarray:
-    """Variance of each gene's Pearson residuals, in gene chunks to bound memory."""
-    out = np.empty(counts.shape[1])
-    for start in range(0, counts.shape[1], chunk):
-        columns = np.arange(start, min(start + chunk, counts.shape[1]))
-        out[columns] = pearson_residuals(counts, columns, theta).var(0)
+    out = np.empty(counts.shape)
+    for rows, block in dense_blocks(counts):
+        out[rows] = _residuals(block, cell_totals[rows], gene_totals / grand, theta, bound)
     return out
 
 
-def log_normalize(values: sp.csr_matrix, counts: bool, target: float = 1e4) -> np.ndarray:
-    """Dense log expression: ``log1p`` of depth-normalised counts, or the values as given."""
+def _residuals(block: np.ndarray, cell_totals: np.ndarray, gene_shares: np.ndarray,
+               theta: float, bound: float) -> np.ndarray:
+    mu = np.outer(cell_totals, gene_shares)
+    return np.clip((block - mu) / np.sqrt(mu + mu**2 / theta + 1e-300), -bound, bound)
+
+
+def residual_variance(counts: sp.csr_matrix, theta: float = 100.0) -> np.ndarray:
+    """Variance of each gene's Pearson residuals (as :func:`pearson_residuals`), merged
+    over blocks of cells (Chan et al.'s pairwise update) so that no dense cells x genes
+    matrix is made."""
+    counts = sp.csr_matrix(counts)
+    cell_totals = np.asarray(counts.sum(1), dtype=np.float64).ravel()
+    gene_totals = np.asarray(counts.sum(0), dtype=np.float64).ravel()
+    grand = cell_totals.sum()
+    bound = np.sqrt(counts.shape[0])
+    n, mean, m2 = 0, np.zeros(counts.shape[1]), np.zeros(counts.shape[1])
+    for rows, block in dense_blocks(counts):
+        r = _residuals(block, cell_totals[rows], gene_totals / grand, theta, bound)
+        n_block, block_mean = len(r), r.mean(0)
+        block_m2 = ((r - block_mean) ** 2).sum(0)
+        if n == 0:
+            n, mean, m2 = n_block, block_mean, block_m2
+            continue
+        delta, total = block_mean - mean, n + n_block
+        mean = mean + delta * (n_block / total)
+        m2 = m2 + block_m2 + delta**2 * (n * n_block / total)
+        n = total
+    return m2 / n
+
+
+def log_normalize(values: sp.csr_matrix, counts: bool, target: float = 1e4,
+                  totals: np.ndarray | None = None) -> np.ndarray:
+    """Dense log expression: ``log1p`` of depth-normalised counts (``totals``: each cell's
+    depth; default the row sums of ``values``), or the values as given."""
     if not counts:
         return values.toarray()
-    totals = np.asarray(values.sum(1), dtype=np.float64).ravel()
+    if totals is None:
+        totals = np.asarray(values.sum(1), dtype=np.float64).ravel()
     scaled = sp.diags(target / np.maximum(totals, 1e-12)) @ values
     return np.log1p(scaled.toarray())
 

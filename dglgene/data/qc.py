@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
+from dglgene.data.cell_chunks import row_blocks
 from dglgene.errors import DglgeneInputError
 
 
@@ -31,9 +33,10 @@ class QualityControl:
 
 
 def quality_control(
-    matrix: sp.csr_matrix, genes: np.ndarray, dataset: str, qc: QualityControl | None = None,
+    matrix: Any, genes: np.ndarray, dataset: str, qc: QualityControl | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Boolean masks of the cells and genes that pass ``qc``.
+    """Boolean masks of the cells and genes that pass ``qc``, reading ``matrix`` (cells x
+    genes, in memory or backed) a block of cells at a time.
 
     >>> import numpy as np, scipy.sparse as sp
     >>> m = sp.csr_matrix(np.array([[1, 1, 0], [0, 0, 0], [2, 1, 0]]))
@@ -43,20 +46,36 @@ def quality_control(
     ([True, False, True], [True, True, False])
     """
     qc = qc or QualityControl()
-    genes_per_cell = np.diff(matrix.indptr)
-    cells = genes_per_cell >= qc.min_genes_per_cell
-    mito = np.char.startswith(np.char.upper(genes.astype(str)), "MT-")
-    if mito.any():
-        totals = np.asarray(matrix.sum(1)).ravel()
-        mito_counts = np.asarray(matrix[:, np.flatnonzero(mito)].sum(1)).ravel()
-        cells &= mito_counts <= qc.max_mito_fraction * np.maximum(totals, 1e-12)
+    mito = np.flatnonzero(np.char.startswith(np.char.upper(genes.astype(str)), "MT-"))
+    cells = np.zeros(matrix.shape[0], dtype=bool)
+    cells_per_gene = np.zeros(matrix.shape[1], dtype=np.int64)
+    for rows, block in row_blocks(matrix):
+        keep = np.diff(block.indptr) >= qc.min_genes_per_cell
+        if mito.size:
+            totals = np.asarray(block.sum(1)).ravel()
+            mito_counts = np.asarray(block[:, mito].sum(1)).ravel()
+            keep &= mito_counts <= qc.max_mito_fraction * np.maximum(totals, 1e-12)
+        cells[rows] = keep
+        cells_per_gene += np.bincount(block[keep].indices, minlength=matrix.shape[1])
     if not cells.any():
         raise DglgeneInputError(f"{dataset}: quality control removed every cell "
                                 f"(min_genes_per_cell={qc.min_genes_per_cell}, max_mito_fraction="
                                 f"{qc.max_mito_fraction}); loosen the thresholds")
-    cells_per_gene = np.diff(matrix[cells].tocsc().indptr)
     kept_genes = cells_per_gene >= qc.min_cells_per_gene
     if kept_genes.sum() < 2:
         raise DglgeneInputError(f"{dataset}: fewer than 2 genes are seen in at least "
                                 f"{qc.min_cells_per_gene} cells; loosen min_cells_per_gene")
     return cells, kept_genes
+
+
+def keep_cells_and_genes(matrix: Any, cells: np.ndarray, genes: np.ndarray
+                         ) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The kept ``cells`` x ``genes`` of ``matrix`` (in memory or backed) as a float64 CSR
+    in memory, read a block of cells at a time, and each kept cell's depth (its total over
+    all genes)."""
+    blocks, depth = [], []
+    for rows, block in row_blocks(matrix):
+        block = block[cells[rows]]
+        depth.append(np.asarray(block.sum(1)).ravel())
+        blocks.append(block[:, genes])
+    return sp.csr_matrix(sp.vstack(blocks, format="csr")), np.concatenate(depth)

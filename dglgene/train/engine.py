@@ -53,7 +53,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from dglgene.progress import progress
+from dglgene.progress import log_line, on_terminal, progress
 from dglgene.train.checkpoint import (
     CheckpointKind,
     check_same_run,
@@ -172,12 +172,17 @@ def run_training(plan: TrainingPlan, epochs: int, seed: int, device: str = "cpu"
             plan.load_state(state)
             history, done = state["history"], state["epoch"]
         check_same_start(done, ranks)
+        last = done
         for epoch in progress(range(done, epochs), plan.label, total=max(0, epochs - done)):
             if stopping is not None and stopping.stopped:
                 break
             history += plan.epoch(epoch)
+            last = epoch + 1
             _save(plan, checkpoint, device, history, epoch + 1, ranks.is_first)
     if stopping is not None:
+        if stopping.stopped and not on_terminal():
+            log_line(f"{plan.label} | stopped early after epoch {last}/{epochs}; best epoch "
+                     f"{stopping.best_epoch + 1}")
         plan.model.load_state_dict(stopping.best_state)
     return history
 

@@ -71,6 +71,7 @@ class MuSeTraining(TrainingPlan):
     Adam step (the arguments are :func:`fit`'s)."""
 
     kind = FIT
+    label = "MuSe-GNN epochs"
 
     def __init__(self, model: GraphModel, collection: GraphCollection, seed: int,
                  lr_encoder: float, lr_decoder: float, device: str,
