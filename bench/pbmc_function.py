@@ -45,8 +45,11 @@ def collection_for(recipe: GraphRecipe, cache: Path) -> GraphCollection:
     """The PBMC graphs of ``recipe``, built once and kept under ``cache``."""
     fields = {k: getattr(recipe, k) for k in ("method", "n_hvg", "shared_genes", "p_value",
                                               "top_k", "n_components")}
-    if recipe.fdr is not None:  # only when set, so earlier recipes keep their folders
+    # only when set, so earlier recipes keep their folders
+    if recipe.fdr is not None:
         fields["fdr"] = recipe.fdr
+    if recipe.reduction != "pca":
+        fields["reduction"] = recipe.reduction
     folder = cache / hashlib.sha1(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:12]
     if (folder / "manifest.json").exists():
         return GraphCollection.load(folder)
@@ -108,7 +111,9 @@ def main() -> None:
     parser.add_argument("--p-value", type=float, default=GraphRecipe.p_value)
     parser.add_argument("--fdr", type=float, default=None)
     parser.add_argument("--top-k", type=int, default=None)
-    parser.add_argument("--n-components", type=int, default=64)
+    parser.add_argument("--n-components", type=int, default=64,
+                        help="node feature width (0: one column per cell)")
+    parser.add_argument("--reduction", default="pca", choices=["pca", "random", "pseudobulk"])
     parser.add_argument("--shared-genes", type=int, default=0)
     parser.add_argument("--n-hvg", type=int, default=GraphRecipe.n_hvg)
     parser.add_argument("--sim", type=float, default=MUSE_LOSSES["sim"])
@@ -131,7 +136,7 @@ def main() -> None:
 
     recipe = GraphRecipe(n_hvg=args.n_hvg, shared_genes=args.shared_genes,
                          p_value=args.p_value, fdr=args.fdr, top_k=args.top_k,
-                         n_components=args.n_components)
+                         n_components=args.n_components or None, reduction=args.reduction)
     start = time.perf_counter()
     collection = collection_for(recipe, Path(args.cache))
     graph_seconds = time.perf_counter() - start

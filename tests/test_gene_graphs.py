@@ -7,10 +7,12 @@ import numpy as np
 import pytest
 import scanpy as sc
 import scipy.sparse as sp
+from scipy.spatial.distance import pdist
 
 from dglgene.data import (
     GeneGraph,
     GraphCollection,
+    GraphRecipe,
     build_collection,
     build_gene_graph,
     pearson_residuals,
@@ -18,7 +20,9 @@ from dglgene.data import (
     sparkx_pvalues,
     spatial_neighbors,
 )
+from dglgene.data.build import node_features
 from dglgene.datasets import simulate_collection
+from dglgene.errors import DglgeneInputError
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +97,30 @@ def test_n_hvg_and_top_k(sim) -> None:
     assert sparse.adjacency().multiply(full.adjacency()).nnz == sparse.adjacency().nnz
     reduced = build_gene_graph(adata, n_components=16)
     assert reduced.graph.ndata["feat"].shape == (reduced.n_genes, 16)
+
+
+def test_feature_reductions_keep_what_they_promise() -> None:
+    rng = np.random.default_rng(0)
+    # two groups of cells, each gene shifted by its own amount in the second group
+    shift = rng.normal(0, 3, 40)
+    group = np.repeat([0, 1], [300, 200])
+    values = rng.normal(0, 0.1, (500, 40)) + np.outer(group, shift)
+    pseudobulk = node_features(values, GraphRecipe(n_components=2, reduction="pseudobulk"))
+    means = np.stack([values[group == 0].mean(0), values[group == 1].mean(0)], 1)
+    # the two metacells are the two groups (in either order): their mean profiles
+    assert (np.allclose(pseudobulk, means) or np.allclose(pseudobulk, means[:, ::-1]))
+    # a random projection keeps the distances between genes (Johnson-Lindenstrauss)
+    wide = rng.normal(0, 1, (2000, 30))
+    projected = node_features(wide, GraphRecipe(n_components=1000, reduction="random"))
+    ratio = pdist(projected) / pdist(wide.T)
+    assert projected.shape == (30, 1000) and ratio.min() > 0.9 and ratio.max() < 1.1
+    # PCA keeps the most variance a linear map to its width can
+    structured = rng.normal(0, 1, (2000, 5)) @ rng.normal(0, 1, (5, 30)) + wide * 0.1
+    pca = node_features(structured, GraphRecipe(n_components=5))
+    top = np.linalg.svd(structured.T - structured.T.mean(0), compute_uv=False)[:5]
+    assert np.linalg.norm(pca - pca.mean(0)) ** 2 == pytest.approx((top**2).sum(), rel=1e-6)
+    with pytest.raises(DglgeneInputError, match="unknown reduction 'umap'"):
+        GraphRecipe(reduction="umap")
 
 
 def test_spatial_test_ranks_planted_genes_first(sim) -> None:

@@ -40,6 +40,7 @@ import pandas as pd
 import scanpy as sc
 import scipy.sparse as sp
 import torch
+from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 
 from dglgene.data.anndata_input import (
@@ -73,6 +74,7 @@ from dglgene.settings import STEP, settings
 
 log = logging.getLogger("dglgene")
 METHODS = ("auto", "cscore", "pearson")
+REDUCTIONS = ("pca", "random", "pseudobulk")
 # Non-count values above this cannot be log expression (log1p of 1e13 is 30).
 LINEAR_SCALE_MAX = 30.0
 
@@ -97,7 +99,7 @@ def gene_scores(expr: Expression, recipe: GraphRecipe) -> tuple[np.ndarray, str]
     """Per gene, how strongly to prefer it (higher first), and how that was scored."""
     if expr.meta.modality == "spatial":
         # genes are tested one by one: a block of them at a time bounds the dense values
-        totals = np.asarray(expr.matrix.sum(1), dtype=np.float64).ravel()
+        totals = np.asarray(expr.matrix.sum(1, dtype=np.float64)).ravel()
         n_genes = expr.matrix.shape[1]
         step = rows_per_block(expr.matrix.shape[0])
         score = np.concatenate([
@@ -161,15 +163,33 @@ def expression_values(expr: Expression, genes: np.ndarray, recipe: GraphRecipe) 
     """Cells x selected genes: Pearson residuals of counts, else standardised values."""
     if expr.is_counts:
         return pearson_residuals(expr.matrix, genes, theta=recipe.residual_theta)
-    return standardize(expr.matrix[:, genes].toarray())
+    return standardize(expr.matrix[:, genes].toarray().astype(np.float64))
 
 
 def node_features(values: np.ndarray, recipe: GraphRecipe) -> np.ndarray:
-    """Genes x d: each gene's profile across cells, PCA-reduced when ``n_components`` is set."""
+    """Genes x d: each gene's profile across cells, reduced over the cell axis to
+    ``n_components`` by ``reduction`` (None: the whole profile, one column per cell):
+
+    - ``"pca"``: its first principal components (randomised SVD);
+    - ``"random"``: a Gaussian random projection, :math:`V^\\top R / \\sqrt d`
+      (Johnson-Lindenstrauss: distances between genes are kept approximately);
+    - ``"pseudobulk"``: its mean in each of ``n_components`` metacells (k-means of the
+      cells on their first 30 principal components).
+    """
     profiles = values.T
-    if recipe.n_components is None or recipe.n_components >= min(profiles.shape):
+    k = recipe.n_components
+    if k is None or k >= profiles.shape[1]:
         return profiles
-    return PCA(recipe.n_components, random_state=0).fit_transform(profiles)
+    if recipe.reduction == "pca":  # PCA has at most as many components as genes
+        return (PCA(k, random_state=0).fit_transform(profiles) if k < profiles.shape[0]
+                else profiles)
+    if recipe.reduction == "random":
+        projection = np.random.default_rng(0).standard_normal((profiles.shape[1], k))
+        return profiles @ projection / np.sqrt(k)
+    cells = PCA(min(30, *values.shape), random_state=0).fit_transform(values)
+    metacell = KMeans(k, n_init=1, random_state=0).fit_predict(cells)
+    sizes = np.bincount(metacell, minlength=k)
+    return (profiles @ np.eye(k)[metacell]) / np.maximum(sizes, 1)
 
 
 def coexpression(expr: Expression, genes: np.ndarray, values: np.ndarray,
@@ -204,7 +224,10 @@ class GraphRecipe:
     top_k: int | None = None
     # set: an edge where the BH-adjusted p-value is below it, instead of p < p_value
     fdr: float | None = None
+    # node features: each gene's profile over the cells, reduced to n_components columns by
+    # reduction (node_features); None keeps one column per cell
     n_components: int | None = None
+    reduction: str = "pca"
     # Spatial only: None, "knn" or "delaunay". Smoothing denoises spots but also links
     # modules whose spatial patterns overlap (more edges between modules).
     smoothing: str | None = None
@@ -238,6 +261,9 @@ class GraphRecipe:
                   "smoothing_k": self.smoothing_k}
         for name, value in counts.items():  # None: off (top_k, n_components)
             require_at_least(name, value)
+        if self.reduction not in REDUCTIONS:
+            raise DglgeneInputError(f"unknown reduction {self.reduction!r}; use one of "
+                                    f"{', '.join(REDUCTIONS)}")
         if self.smoothing not in (None, "knn", "delaunay"):
             raise DglgeneInputError(f"unknown smoothing {self.smoothing!r}; use 'knn' or "
                                     "'delaunay', or leave it unset")
@@ -260,7 +286,10 @@ def prepare_expression(adata: ad.AnnData, recipe: GraphRecipe, name: str | None 
         is_counts = check_values(raw, meta.dataset, where) and declared_counts(adata)
         genes = np.asarray(adata.var_names, dtype=str)
         cells, kept = quality_control(raw, genes, meta.dataset, recipe.qc)
-        matrix, depth = keep_cells_and_genes(raw, cells, kept)
+        # counts held as float32 where stored so are exact and take two thirds the memory
+        exact = is_counts and np.dtype(raw.dtype) in (np.float32, np.int32, np.int16)
+        matrix, depth = keep_cells_and_genes(raw, cells, kept,
+                                             np.float32 if exact else np.float64)
         if not is_counts and "log1p" not in adata.uns and matrix.max() > LINEAR_SCALE_MAX:
             matrix = matrix.log1p()  # TPM-like values: the later steps expect a log scale
         coords = None
@@ -268,7 +297,8 @@ def prepare_expression(adata: ad.AnnData, recipe: GraphRecipe, name: str | None 
         if meta.modality == "spatial":
             coords = np.asarray(adata.obsm["spatial"], dtype=np.float64)[cells, :2]
             if recipe.smoothing:
-                matrix = smooth_spots(matrix, coords, recipe.smoothing, recipe.smoothing_k)
+                matrix = smooth_spots(matrix.astype(np.float64), coords, recipe.smoothing,
+                                      recipe.smoothing_k)
                 smoothed = True
     return Expression(meta, matrix, genes[kept], is_counts, depth, coords, smoothed,
                       n_genes_input=adata.n_vars, steps=steps)

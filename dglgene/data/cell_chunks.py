@@ -39,7 +39,7 @@ def row_blocks(matrix: Any, rows: int | None = None) -> Iterator[tuple[slice, sp
     """``(rows, block)`` for consecutive blocks of ``rows`` cells (default
     :func:`rows_per_block`): ``block`` is a float64 CSR copy of ``matrix[rows]`` without
     stored zeros."""
-    for where in _slices(matrix.shape, rows):
+    for where in block_slices(matrix.shape, rows):
         block = sp.csr_matrix(matrix[where], dtype=np.float64)
         block.eliminate_zeros()
         yield where, block
@@ -47,13 +47,14 @@ def row_blocks(matrix: Any, rows: int | None = None) -> Iterator[tuple[slice, sp
 
 def dense_blocks(matrix: Any, rows: int | None = None) -> Iterator[tuple[slice, np.ndarray]]:
     """As :func:`row_blocks`, with each block dense (float64)."""
-    for where in _slices(matrix.shape, rows):
+    for where in block_slices(matrix.shape, rows):
         block = matrix[where]
         yield where, (block.toarray() if sp.issparse(block)
                       else np.asarray(block, dtype=np.float64))
 
 
-def _slices(shape: tuple[int, int], rows: int | None) -> Iterator[slice]:
+def block_slices(shape: tuple[int, int], rows: int | None = None) -> Iterator[slice]:
+    """The row slices of :func:`row_blocks` for a matrix of ``shape``."""
     n_cells, n_columns = shape
     rows = rows or rows_per_block(n_columns)
     for start in range(0, n_cells, rows):

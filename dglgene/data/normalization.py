@@ -29,8 +29,8 @@ def pearson_residuals(
     """Dense residuals (cells x selected genes) of ``counts`` for the columns ``genes``,
     computed a block of cells at a time (:mod:`~dglgene.data.cell_chunks`)."""
     counts = sp.csr_matrix(counts)
-    cell_totals = np.asarray(counts.sum(1), dtype=np.float64).ravel()
-    gene_totals = np.asarray(counts.sum(0), dtype=np.float64).ravel()
+    cell_totals = np.asarray(counts.sum(1, dtype=np.float64)).ravel()
+    gene_totals = np.asarray(counts.sum(0, dtype=np.float64)).ravel()
     grand = cell_totals.sum()
     if genes is not None:
         counts, gene_totals = counts[:, genes], gene_totals[genes]
@@ -52,8 +52,8 @@ def residual_variance(counts: sp.csr_matrix, theta: float = 100.0) -> np.ndarray
     over blocks of cells (Chan et al.'s pairwise update) so that no dense cells x genes
     matrix is made."""
     counts = sp.csr_matrix(counts)
-    cell_totals = np.asarray(counts.sum(1), dtype=np.float64).ravel()
-    gene_totals = np.asarray(counts.sum(0), dtype=np.float64).ravel()
+    cell_totals = np.asarray(counts.sum(1, dtype=np.float64)).ravel()
+    gene_totals = np.asarray(counts.sum(0, dtype=np.float64)).ravel()
     grand = cell_totals.sum()
     bound = np.sqrt(counts.shape[0])
     n, mean, m2 = 0, np.zeros(counts.shape[1]), np.zeros(counts.shape[1])
@@ -78,7 +78,7 @@ def log_normalize(values: sp.csr_matrix, counts: bool, target: float = 1e4,
     if not counts:
         return values.toarray()
     if totals is None:
-        totals = np.asarray(values.sum(1), dtype=np.float64).ravel()
+        totals = np.asarray(values.sum(1, dtype=np.float64)).ravel()
     scaled = sp.diags(target / np.maximum(totals, 1e-12)) @ values
     return np.log1p(scaled.toarray())
 

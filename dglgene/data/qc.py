@@ -68,14 +68,25 @@ def quality_control(
     return cells, kept_genes
 
 
-def keep_cells_and_genes(matrix: Any, cells: np.ndarray, genes: np.ndarray
-                         ) -> tuple[sp.csr_matrix, np.ndarray]:
-    """The kept ``cells`` x ``genes`` of ``matrix`` (in memory or backed) as a float64 CSR
-    in memory, read a block of cells at a time, and each kept cell's depth (its total over
-    all genes)."""
-    blocks, depth = [], []
+def keep_cells_and_genes(matrix: Any, cells: np.ndarray, genes: np.ndarray,
+                         dtype: type = np.float64) -> tuple[sp.csr_matrix, np.ndarray]:
+    """The kept ``cells`` x ``genes`` of ``matrix`` (in memory or backed) as a CSR of
+    ``dtype`` in memory, and each kept cell's depth (its total over all genes). Read a
+    block of cells at a time, twice (count, then fill), so the kept matrix is the only
+    whole copy ever held."""
+    nnz = sum(int(genes[block[cells[rows]].indices].sum()) for rows, block in row_blocks(matrix))
+    data = np.empty(nnz, dtype=dtype)
+    indices = np.empty(nnz, dtype=np.int32 if nnz < 2**31 else np.int64)
+    indptr, depth = [np.zeros(1, dtype=np.int64)], []
+    filled = 0
     for rows, block in row_blocks(matrix):
         block = block[cells[rows]]
         depth.append(np.asarray(block.sum(1)).ravel())
-        blocks.append(block[:, genes])
-    return sp.csr_matrix(sp.vstack(blocks, format="csr")), np.concatenate(depth)
+        block = block[:, genes]
+        data[filled:filled + block.nnz] = block.data
+        indices[filled:filled + block.nnz] = block.indices
+        indptr.append(block.indptr[1:] + filled)
+        filled += block.nnz
+    shape = (int(cells.sum()), int(genes.sum()))
+    kept = sp.csr_matrix((data, indices, np.concatenate(indptr)), shape=shape, copy=False)
+    return kept, np.concatenate(depth)

@@ -1,0 +1,67 @@
+"""Node features whose width does not grow with the cells, on the simulated Table 1.
+
+    python bench/feature_width.py --reductions cells pca random pseudobulk --width 32 \\
+        --seeds 0 1 2 --epochs 100 --out out/features/simulated.jsonl
+
+Builds the simulated collection (``simulate_collection(seed=0)``: six datasets, planted
+modules) once per feature reduction (``GraphRecipe.reduction`` at ``n_components=--width``;
+``cells``: one column per cell), trains MuSe-GNN for each seed and prints one JSON line per
+(reduction, seed): the six Table 1 metrics and the planted-module scores of MuSe-GNN and of
+per-dataset PCA, and the training seconds. The real PBMC collection's side is
+``bench/pbmc_function.py --reduction ...`` on the development GO terms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from dglgene.data import GraphRecipe, build_collection
+from dglgene.datasets import simulate_collection
+from dglgene.embed import collection_metrics
+from dglgene.eval.planted_modules import planted_module_scores
+from dglgene.models import MuSeGNN, pca_embedding
+from dglgene.train import fit
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reductions", nargs="+", default=["cells", "pca", "random",
+                                                            "pseudobulk"])
+    parser.add_argument("--width", type=int, default=32)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument("--out", help="append the JSON lines to this file")
+    args = parser.parse_args()
+    sim = simulate_collection(seed=0)
+    for reduction in args.reductions:
+        recipe = (GraphRecipe() if reduction == "cells" else
+                  GraphRecipe(n_components=args.width, reduction=reduction))
+        collection = build_collection(sim.adatas, recipe)
+        for seed in args.seeds:
+            start = time.perf_counter()
+            model = MuSeGNN(collection, seed=seed)
+            fit(model, collection, epochs=args.epochs, seed=seed)
+            seconds = time.perf_counter() - start
+            embeddings = {"MuSe-GNN": model.embed(collection),
+                          "PCA": pca_embedding(collection, seed=seed)}
+            scores = {name: {**collection_metrics(emb, collection, seed),
+                             **planted_module_scores(emb.X, emb.obs["gene"],
+                                                     emb.obs["dataset"], sim.modules)}
+                      for name, emb in embeddings.items()}
+            line = json.dumps({"reduction": reduction, "width": collection[0].graph.ndata[
+                "feat"].shape[1] if reduction != "cells" else "cells", "seed": seed,
+                "epochs": args.epochs, "train_seconds": round(seconds, 1),
+                **{f"{name} | {key}": round(float(value), 4) for name, table in scores.items()
+                   for key, value in table.items()}})
+            print(line, flush=True)
+            if args.out:
+                Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+                with open(args.out, "a") as f:
+                    f.write(line + "\n")
+
+
+if __name__ == "__main__":
+    main()
