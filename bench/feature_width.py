@@ -1,7 +1,7 @@
 """Node features whose width does not grow with the cells, on the simulated Table 1.
 
     python bench/feature_width.py --reductions cells pca random pseudobulk --width 32 \\
-        --seeds 0 1 2 --epochs 100 --out out/features/simulated.jsonl
+        --seeds 0 1 2 --epochs 100 [--top-k 20] --out out/features/simulated.jsonl
 
 Builds the simulated collection (``simulate_collection(seed=0)``: six datasets, planted
 modules) once per feature reduction (``GraphRecipe.reduction`` at ``n_components=--width``;
@@ -31,14 +31,15 @@ def main() -> None:
     parser.add_argument("--reductions", nargs="+", default=["cells", "pca", "random",
                                                             "pseudobulk"])
     parser.add_argument("--width", type=int, default=32)
+    parser.add_argument("--top-k", type=int, help="GraphRecipe.top_k (default: none)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--out", help="append the JSON lines to this file")
     args = parser.parse_args()
     sim = simulate_collection(seed=0)
     for reduction in args.reductions:
-        recipe = (GraphRecipe() if reduction == "cells" else
-                  GraphRecipe(n_components=args.width, reduction=reduction))
+        recipe = (GraphRecipe(top_k=args.top_k) if reduction == "cells" else
+                  GraphRecipe(n_components=args.width, reduction=reduction, top_k=args.top_k))
         collection = build_collection(sim.adatas, recipe)
         for seed in args.seeds:
             start = time.perf_counter()
@@ -51,8 +52,10 @@ def main() -> None:
                              **planted_module_scores(emb.X, emb.obs["gene"],
                                                      emb.obs["dataset"], sim.modules)}
                       for name, emb in embeddings.items()}
-            line = json.dumps({"reduction": reduction, "width": collection[0].graph.ndata[
-                "feat"].shape[1] if reduction != "cells" else "cells", "seed": seed,
+            width = collection[0].graph.ndata["feat"].shape[1]
+            line = json.dumps({
+                "reduction": reduction, "top_k": args.top_k, "seed": seed,
+                "width": width if reduction != "cells" else "cells",
                 "epochs": args.epochs, "train_seconds": round(seconds, 1),
                 **{f"{name} | {key}": round(float(value), 4) for name, table in scores.items()
                    for key, value in table.items()}})

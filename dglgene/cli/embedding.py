@@ -41,7 +41,13 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
             help="edge where the Benjamini-Hochberg adjusted p is below this (instead of "
                  "--p-value)")
     setting(graphs, "--top-k", f"{_RECIPE}.top_k", type=int,
-            help="keep only each gene's k strongest significant partners (unset: all)")
+            help="keep only each gene's k strongest significant partners (n-hvg or more: "
+                 "all)")
+    setting(graphs, "--n-components", f"{_RECIPE}.n_components", type=int,
+            help="node feature width: each gene's profile over the cells reduced to this "
+                 "many columns (the cell count or more: the whole profile)")
+    setting(graphs, "--reduction", f"{_RECIPE}.reduction",
+            choices=["pca", "random", "pseudobulk"], help="how --n-components are made")
     graphs.add_argument("--jobs", dest="n_jobs", type=int, help="datasets built in parallel")
     graphs.set_defaults(run=_graphs)
 
@@ -93,8 +99,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 def _graphs(args: argparse.Namespace) -> int:
     from dglgene.data import build_collection
 
-    collection = build_collection(args.inputs, **given(args, "method", "n_hvg", "p_value",
-                                                       "fdr", "top_k", "n_jobs"))
+    collection = build_collection(args.inputs, **given(
+        args, "method", "n_hvg", "p_value", "fdr", "top_k", "n_components", "reduction",
+        "n_jobs"))
     collection.save(args.out)
     print(f"{'dataset':<24} {'cells':>7} {'genes':>6} {'edges':>9} {'density':>8} "
           f"{'method':>8} {'seconds':>8}")
