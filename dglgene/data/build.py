@@ -8,12 +8,17 @@ Per dataset (cells x genes):
    variance (rna, atac), or of lowest SPARK-X-style p-value (spatial).
 4. **Values** (:func:`expression_values`): analytic Pearson residuals of the selected genes
    (counts), or standardised log values (data without counts).
-5. **Features** (:func:`node_features`): each gene's value profile across cells, optionally
-   reduced to ``n_components`` over the cell axis (PCA).
+5. **Features** (:func:`node_features`): each gene's value profile across cells, reduced to
+   ``n_components`` columns over the cell axis (PCA, a random projection or metacell
+   pseudobulk), so that their width does not grow with the cells.
 6. **Co-expression** (:func:`coexpression`): CS-CORE on rna/spatial counts, else Pearson on
-   the values; an edge where ``p < p_value`` (or, with ``fdr``, where the
-   Benjamini-Hochberg adjusted p-value is below it; optionally only each gene's ``top_k``
-   strongest), symmetric, with self-loops.
+   the values; of the partners where ``p < p_value`` (or, with ``fdr``, where the
+   Benjamini-Hochberg adjusted p-value is below it), each gene's ``top_k`` strongest,
+   symmetric, with self-loops.
+
+Every step reads the cells a block at a time (:mod:`~dglgene.data.cell_chunks`): memory is
+set by the block and the kept sparse counts, not by a dense cells x genes matrix, and a
+large ``.h5ad`` is read backed.
 
 Each step is a field of :class:`GraphRecipe`, so any of them can be swapped:
 
@@ -221,12 +226,15 @@ class GraphRecipe:
     # > 0: a core of this many genes selected across datasets (joint_gene_selection)
     shared_genes: int = 0
     p_value: float = 0.005
-    top_k: int | None = None
+    # each gene's top_k strongest passing partners: a density that does not drift with the
+    # cell count (README, "Atlas-size datasets"); n_hvg or more keeps every partner
+    top_k: int | None = 20
     # set: an edge where the BH-adjusted p-value is below it, instead of p < p_value
     fdr: float | None = None
     # node features: each gene's profile over the cells, reduced to n_components columns by
-    # reduction (node_features); None keeps one column per cell
-    n_components: int | None = None
+    # reduction (node_features), so their width does not grow with the cells; None (or the
+    # cell count or more) keeps the whole profile
+    n_components: int | None = 64
     reduction: str = "pca"
     # Spatial only: None, "knn" or "delaunay". Smoothing denoises spots but also links
     # modules whose spatial patterns overlap (more edges between modules).
