@@ -19,7 +19,8 @@ mark) with the recipe's defaults unless ``--config`` is given:
   halved), the seconds of each stage (``run.json``), graph building apart, and peak RSS.
 
 Prints one JSON line per measurement (appended to ``--out``) and, for ``graphs``, a plot of
-edges per gene against cells (``--plot``).
+edges per gene against cells (``--plot``; ``plot --out FILE --plot PNG`` draws every graphs
+line of ``FILE``).
 """
 
 from __future__ import annotations
@@ -121,13 +122,13 @@ def plot(rows: list[dict], path: str) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(5.5, 4))
-    for source in sorted({r["source"] for r in rows}):
+    for colour, source in enumerate(sorted({r["source"] for r in rows})):
         mine = sorted((r for r in rows if r["source"] == source), key=lambda r: r["cells"])
         cells = [r["cells"] for r in mine]
         ax.plot(cells, [r["passing_partners_per_gene"] for r in mine], "o--",
-                label=f"{source}: p < 0.005")
+                color=f"C{colour}", label=f"{source}: p < 0.005")
         if mine[0]["top_k"] is not None:
-            ax.plot(cells, [r["edges_per_gene"] for r in mine], "o-",
+            ax.plot(cells, [r["edges_per_gene"] for r in mine], "o-", color=f"C{colour}",
                     label=f"{source}: top-k {mine[0]['top_k']} of them")
     ax.set(xscale="log", yscale="log", xlabel="cells", ylabel="edges per gene (1,000 genes)",
            title="Co-expression graph density against cells")
@@ -138,8 +139,8 @@ def plot(rows: list[dict], path: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["graphs", "embed"])
-    parser.add_argument("--cells", type=int, nargs="+", required=True)
+    parser.add_argument("command", choices=["graphs", "embed", "plot"])
+    parser.add_argument("--cells", type=int, nargs="+", default=[])
     parser.add_argument("--datasets", type=int, nargs="+", default=[2])
     parser.add_argument("--source", choices=["simulated", "kang"], default="simulated")
     parser.add_argument("--cache", default="out/atlas")
@@ -149,6 +150,10 @@ def main() -> None:
     parser.add_argument("--plot", help="graphs: write edges per gene against cells here")
     args, graph_options = parser.parse_known_args()  # the rest: dglgene graphs options
     args.graph_options = [o for o in graph_options if o != "--"]
+    if args.command == "plot":  # every graphs row of --out
+        rows = [json.loads(line) for line in Path(args.out).read_text().splitlines()]
+        plot([r for r in rows if r["command"] == "graphs"], args.plot)
+        return
     rows = []
     for n_cells in args.cells:
         for n_datasets in (args.datasets if args.command == "embed" else [1]):

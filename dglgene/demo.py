@@ -36,12 +36,11 @@ from dglgene.grn import (
 from dglgene.nn.performer import save_scbert_checkpoint
 
 
-def demo_collection(seed: int = 0, n_components: int | None = 64, shared_genes: int = 500
-                    ) -> GraphCollection:
+def demo_collection(seed: int = 0, n_components: int | None = GraphRecipe.n_components,
+                    shared_genes: int = 500) -> GraphCollection:
     """Real human graphs plus simulated atac and spatial graphs over shared genes.
 
-    Node features are reduced to ``n_components`` over the cell axis (keeps the
-    dataset-specific first layers small on this small machine); ``shared_genes`` > 0
+    Node features are reduced to ``n_components`` over the cell axis; ``shared_genes`` > 0
     selects the real sets' genes jointly (``GraphRecipe.shared_genes``).
     """
     real = build_collection(real_human(include_pbmc=True), n_components=n_components,
@@ -55,11 +54,11 @@ def demo_collection(seed: int = 0, n_components: int | None = 64, shared_genes: 
         simulated.adatas, n_components=n_components).graphs)
 
 
-#: How the real PBMC collection's graphs are built: node features reduced to 64 components
-#: over the cell axis, and each gene's 20 strongest significant partners (chosen on the
-#: GO-BP development terms, README: *Gene function on the real PBMC collection*; at
-#: p < 0.005 alone the graphs are 11-31 % dense with thousands of cells).
-PBMC_RECIPE = GraphRecipe(n_components=64, top_k=20)
+#: How the real PBMC collection's graphs are built: the defaults, whose 20 strongest
+#: significant partners per gene were chosen on its GO-BP development terms (README: *Gene
+#: function on the real PBMC collection*; at p < 0.005 alone the graphs are 11-31 % dense
+#: with thousands of cells).
+PBMC_RECIPE = GraphRecipe()
 
 
 def pbmc_collection() -> GraphCollection:

@@ -105,7 +105,7 @@ def test_cli_builds_and_saves(pair, tmp_path) -> None:
 
 
 def test_cli_fdr_keeps_the_pairs_that_pass_benjamini_hochberg(pair, tmp_path) -> None:
-    from dglgene.data.build import GraphRecipe, coexpression, expression_values, prepare_expression
+    from dglgene.data import GraphRecipe, coexpression, expression_values, prepare_expression
     from dglgene.data.coexpression import false_discovery_rate
 
     inputs = write(pair[:1], tmp_path)

@@ -167,7 +167,7 @@ def test_a_backed_file_gives_the_in_memory_graph(tmp_path, monkeypatch, layout) 
     in_memory = build_gene_graph(ad.read_h5ad(path), recipe, name="data")
     # blocks of 7 cells, and the file read backed however small it is
     monkeypatch.setattr(cell_chunks, "BLOCK_VALUES", 7 * adata.n_vars)
-    monkeypatch.setattr("dglgene.data.build.IN_MEMORY_MAX_BYTES", 0)
+    monkeypatch.setattr("dglgene.data.expression.IN_MEMORY_MAX_BYTES", 0)
     backed = build_gene_graph(path, recipe)
     meta, stored = open_h5ad_backed(path)
     expr = prepare_expression(meta, recipe, stored=stored)

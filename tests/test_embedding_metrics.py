@@ -495,3 +495,25 @@ def test_clustering_leaves_torch_thread_count_alone() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"}, check=True)
     assert done.stdout.strip().splitlines()[-1] == "1"
+
+
+def test_an_embedding_of_many_rows_gets_clusters_and_a_layout() -> None:
+    # 8,550 rows: past the size where scanpy's default neighbour search would take over
+    import anndata as ad
+
+    from dglgene.eval import annotate_embedding
+
+    rng = np.random.default_rng(0)
+    centres = rng.normal(0, 10, (3, 8))
+    blob = np.repeat(np.arange(3), 2850)
+    emb = annotate_embedding(ad.AnnData((centres[blob] + rng.normal(0, 1, (8550, 8)))
+                                        .astype(np.float32)), seed=0)
+    layout = emb.obsm["X_umap"]
+    assert layout.shape == (8550, 2)
+    # every cluster lies within one blob, and the blobs lie apart in the layout
+    purity = pd.crosstab(emb.obs["cluster"], blob).max(axis=1).sum() / len(blob)
+    assert purity > 0.99
+    middle = np.stack([layout[blob == b].mean(0) for b in range(3)])
+    spread = max(layout[blob == b].std(0).max() for b in range(3))
+    gaps = [np.linalg.norm(middle[a] - middle[b]) for a, b in itertools.combinations(range(3), 2)]
+    assert min(gaps) > 3 * spread

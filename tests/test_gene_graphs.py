@@ -20,7 +20,7 @@ from dglgene.data import (
     sparkx_pvalues,
     spatial_neighbors,
 )
-from dglgene.data.build import node_features
+from dglgene.data.features import node_features
 from dglgene.datasets import simulate_collection
 from dglgene.errors import DglgeneInputError
 

@@ -9,8 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dglgene.data import GraphRecipe, build_collection
-from dglgene.data import build as build_module
+from dglgene.data import GraphRecipe, build_collection, gene_selection
 from dglgene.datasets import simulate_collection
 
 
@@ -27,14 +26,14 @@ class FakeExpression:
 
 
 def test_core_is_the_best_mean_percentile_and_own_genes_fill_up(monkeypatch) -> None:
-    monkeypatch.setattr(build_module, "gene_scores", lambda expr, recipe: (expr.scores, "s"))
+    monkeypatch.setattr(gene_selection, "gene_scores", lambda expr, recipe: (expr.scores, "s"))
     a = FakeExpression("A", {"g1": 4.0, "g2": 3.0, "g3": 2.0, "a1": 1.0})
     b = FakeExpression("B", {"g1": 1.0, "g2": 3.0, "g3": 4.0, "b1": 2.0})
     c = FakeExpression("C", {"g2": 2.0, "c1": 1.0})
     # percentiles (1 = best; 0 where absent): g1 (1 + .25 + 0)/3 = .417,
     # g2 (.75 + .75 + 1)/3 = .833, g3 (.5 + 1 + 0)/3 = .5, a1 .083, b1 .167, c1 .167
     recipe = GraphRecipe(n_hvg=3, shared_genes=2)  # core: g2, g3
-    (sel_a, _), (sel_b, _), (sel_c, _) = build_module.joint_gene_selection([a, b, c], recipe)
+    (sel_a, _), (sel_b, _), (sel_c, _) = gene_selection.joint_gene_selection([a, b, c], recipe)
     assert set(a.genes[sel_a]) == {"g2", "g3", "g1"}  # own best after the core: g1
     assert set(b.genes[sel_b]) == {"g2", "g3", "b1"}  # b1 (2.0) beats g1 (1.0) in B
     assert set(c.genes[sel_c]) == {"g2", "c1"}

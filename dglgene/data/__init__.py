@@ -3,19 +3,18 @@
 from dglgene.data.anndata_input import DatasetMeta, dataset_meta, expression_matrix, read_h5ad
 from dglgene.data.beeline import GRNData, read_beeline, read_split, write_beeline, write_split
 from dglgene.data.build import (
-    Expression,
     GraphRecipe,
     build_collection,
     build_gene_graph,
     coexpression,
     expression_values,
-    node_features,
-    prepare_expression,
-    select_genes,
 )
 from dglgene.data.coexpression import cscore, edges_from_pvalues, pearson
 from dglgene.data.collection import GraphCollection
+from dglgene.data.expression import Expression, load_expression, prepare_expression
+from dglgene.data.features import node_features
 from dglgene.data.gene_graph import GeneGraph
+from dglgene.data.gene_selection import joint_gene_selection, select_genes
 from dglgene.data.grn_splits import held_out_tf_split, transductive_split
 from dglgene.data.normalization import pearson_residuals, residual_variance
 from dglgene.data.qc import QualityControl, quality_control
@@ -38,6 +37,8 @@ __all__ = [
     "expression_matrix",
     "expression_values",
     "held_out_tf_split",
+    "joint_gene_selection",
+    "load_expression",
     "node_features",
     "pearson",
     "pearson_residuals",

@@ -124,13 +124,9 @@ def differential_genes(emb: ad.AnnData, condition: str | Mapping[str, str] = "co
 def _umap(emb: ad.AnnData, seed: int) -> np.ndarray:
     if "X_umap" in emb.obsm:
         return np.asarray(emb.obsm["X_umap"])
-    import scanpy as sc  # only when the embedding has no layout yet
+    from dglgene.eval.embedding import add_umap  # scanpy, only when there is no layout yet
 
-    layout = ad.AnnData(np.asarray(emb.X, dtype=np.float32))
-    sc.pp.neighbors(layout, n_neighbors=min(15, emb.n_obs - 1), use_rep="X",
-                    random_state=seed)
-    sc.tl.umap(layout, random_state=seed)
-    return layout.obsm["X_umap"]
+    return add_umap(ad.AnnData(np.asarray(emb.X, dtype=np.float32)), seed).obsm["X_umap"]
 
 
 def plot_differential(emb: ad.AnnData, table: pd.DataFrame, path: str | Path, top: int = 10,

@@ -31,7 +31,15 @@ def annotate_embedding(emb: ad.AnnData, seed: int = 0, n_neighbors: int = 15,
     """Add ``obs["cluster"]`` (:func:`cluster_embedding`, unless there) and
     ``obsm["X_umap"]``, in place; returns ``emb``."""
     cluster_embedding(emb, seed, n_neighbors, resolution)
-    sc.pp.neighbors(emb, n_neighbors=min(n_neighbors, emb.n_obs - 1), use_rep="X",
-                    random_state=seed)
-    sc.tl.umap(emb, random_state=seed)
-    return emb
+    return add_umap(emb, seed, n_neighbors)
+
+
+def add_umap(adata: ad.AnnData, seed: int = 0, n_neighbors: int = 15) -> ad.AnnData:
+    """scanpy's k-NN graph of ``adata.X`` and its UMAP layout (``obsm["X_umap"]``), in
+    place; returns ``adata``. The neighbours are exact (scikit-learn's): scanpy's default
+    for 8,192 rows or more, pynndescent, fails with this SciPy (a ``csr_array`` without
+    ``getnnz``)."""
+    sc.pp.neighbors(adata, n_neighbors=min(n_neighbors, adata.n_obs - 1), use_rep="X",
+                    random_state=seed, transformer="sklearn")
+    sc.tl.umap(adata, random_state=seed)
+    return adata
