@@ -98,11 +98,15 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
 
 def _graphs(args: argparse.Namespace) -> int:
     from dglgene.data import build_collection
+    from dglgene.progress import Stages
 
-    collection = build_collection(args.inputs, **given(
-        args, "method", "n_hvg", "p_value", "fdr", "top_k", "n_components", "reduction",
-        "n_jobs"))
-    collection.save(args.out)
+    stages = Stages()
+    with stages("graphs"):
+        collection = build_collection(args.inputs, **given(
+            args, "method", "n_hvg", "p_value", "fdr", "top_k", "n_components", "reduction",
+            "n_jobs"))
+    with stages("writing"):
+        collection.save(args.out)
     print(f"{'dataset':<24} {'cells':>7} {'genes':>6} {'edges':>9} {'density':>8} "
           f"{'method':>8} {'seconds':>8}")
     for g in collection:
