@@ -217,7 +217,7 @@ def _bench_embed(args: argparse.Namespace) -> int:
     evaluate = None
     if args.data == "simulated":
         sim = simulate_collection(seed=0)
-        collection = build_collection(sim.adatas, n_components=32)
+        collection = build_collection(sim.adatas)
         what = "simulated collection (6 datasets: rna, atac, spatial; planted modules)"
 
         def evaluate(emb, seed):
