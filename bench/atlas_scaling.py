@@ -49,8 +49,8 @@ def input_file(source: str, n_cells: int, cache: Path, seed: int = 0) -> Path:
     path = cache / f"{source}_{n_cells}_seed{seed}.h5ad"
     if path.exists():
         return path
-    cache.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial.h5ad")
+    partial = cache / "partial" / path.name  # the file's stem names its dataset
+    partial.parent.mkdir(parents=True, exist_ok=True)
     if source == "simulated":
         write_simulated_atlas(partial, n_cells, seed=seed)
     else:
