@@ -215,17 +215,23 @@ def embed_with_model(inputs: Sequence[str | Path | ad.AnnData], model_dir: str |
         require_at_least("--epochs", epochs)
         config = with_epochs(config, epochs)
     known = {r.dataset: r for r in model.records}
-    collection = build_collection(inputs, _keep_known_genes(known, config.graphs, model_dir))
+    stages = Stages()
+    with stages("graphs"):
+        collection = build_collection(inputs, _keep_known_genes(known, config.graphs,
+                                                                model_dir))
     new = _join_model(model, collection, known, model_dir, seed)
     history, start = None, time.perf_counter()
     if new:  # at fit_new_datasets' own learning rates, not those of a full model's training
-        history = fit_new_datasets(model, collection, new, seed=seed, device=device,
-                                   epochs=config.train.epochs,
-                                   contrastive_genes=config.train.contrastive_genes)
+        with stages("training"):
+            history = fit_new_datasets(model, collection, new, seed=seed, device=device,
+                                       epochs=config.train.epochs,
+                                       contrastive_genes=config.train.contrastive_genes)
     seconds = time.perf_counter() - start
-    emb = cluster_embedding(model.embed(collection), seed=seed)
-    metrics = collection_metrics(emb, collection, seed) if len(collection) > 1 else {}
-    with atomic_path(out, directory=True) as tmp:
+    with stages("evaluation"):
+        emb = annotate_embedding(cluster_embedding(model.embed(collection), seed=seed),
+                                 seed=seed)
+        metrics = collection_metrics(emb, collection, seed) if len(collection) > 1 else {}
+    with stages("writing"), atomic_path(out, directory=True) as tmp:
         write_embedding_outputs(tmp, emb, history, seed)
         if metrics:
             (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2))
