@@ -95,8 +95,7 @@ def run_embed(inputs: Sequence[str | Path | ad.AnnData], out: str | Path, config
     if not ranks.is_first:  # the weights are rank 0's: it alone embeds and writes
         return {}
     with stages("evaluation"):
-        emb = annotate_embedding(cluster_embedding(model.embed(collection), seed=seed),
-                                 seed=seed)  # clustered once
+        emb = annotate_embedding(model.embed(collection), seed=seed)  # clustered once
         metrics = collection_metrics(emb, collection, seed)
         scores = function_scores(emb, collection, seed)
     with stages("writing"), atomic_path(out, directory=True) as tmp:
@@ -228,8 +227,7 @@ def embed_with_model(inputs: Sequence[str | Path | ad.AnnData], model_dir: str |
                                        contrastive_genes=config.train.contrastive_genes)
     seconds = time.perf_counter() - start
     with stages("evaluation"):
-        emb = annotate_embedding(cluster_embedding(model.embed(collection), seed=seed),
-                                 seed=seed)
+        emb = annotate_embedding(model.embed(collection), seed=seed)
         metrics = collection_metrics(emb, collection, seed) if len(collection) > 1 else {}
     with stages("writing"), atomic_path(out, directory=True) as tmp:
         write_embedding_outputs(tmp, emb, history, seed)

@@ -223,8 +223,9 @@ def build_collection(adatas: Sequence[ad.AnnData | str | Path],
                               range(len(adatas))))
         start = time.perf_counter()
         selections = joint_gene_selection(exprs, recipe)
+        share = (time.perf_counter() - start) / len(exprs)
         for expr in exprs:  # the joint selection's time, shared out
-            expr.steps.seconds["genes"] = (time.perf_counter() - start) / len(exprs)
+            expr.steps.seconds["genes"] = share
         graphs = list(progress(pool.map(
             lambda k: graph_from_expression(exprs[k], selections[k], recipe),
             range(len(adatas))), "gene graphs", total=len(adatas)))

@@ -28,17 +28,23 @@ def pearson_residuals(
 ) -> np.ndarray:
     """Dense residuals (cells x selected genes) of ``counts`` for the columns ``genes``,
     computed a block of cells at a time (:mod:`~dglgene.data.cell_chunks`)."""
-    counts = sp.csr_matrix(counts)
-    cell_totals = np.asarray(counts.sum(1, dtype=np.float64)).ravel()
-    gene_totals = np.asarray(counts.sum(0, dtype=np.float64)).ravel()
-    grand = cell_totals.sum()
-    if genes is not None:
-        counts, gene_totals = counts[:, genes], gene_totals[genes]
-    bound = np.sqrt(counts.shape[0]) if clip is None else clip
+    counts, cell_totals, gene_shares, bound = _residual_inputs(counts, genes, clip)
     out = np.empty(counts.shape)
     for rows, block in dense_blocks(counts):
-        out[rows] = _residuals(block, cell_totals[rows], gene_totals / grand, theta, bound)
+        out[rows] = _residuals(block, cell_totals[rows], gene_shares, theta, bound)
     return out
+
+
+def _residual_inputs(counts: sp.csr_matrix, genes: np.ndarray | None, clip: float | None
+                     ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray, float]:
+    """The columns ``genes`` of ``counts``, each cell's total and each kept gene's share of
+    the grand total (both over all genes), and the clip bound."""
+    counts = sp.csr_matrix(counts)
+    cell_totals = np.asarray(counts.sum(1, dtype=np.float64)).ravel()
+    gene_shares = np.asarray(counts.sum(0, dtype=np.float64)).ravel() / cell_totals.sum()
+    if genes is not None:
+        counts, gene_shares = counts[:, genes], gene_shares[genes]
+    return counts, cell_totals, gene_shares, np.sqrt(counts.shape[0]) if clip is None else clip
 
 
 def _residuals(block: np.ndarray, cell_totals: np.ndarray, gene_shares: np.ndarray,
@@ -51,14 +57,10 @@ def residual_variance(counts: sp.csr_matrix, theta: float = 100.0) -> np.ndarray
     """Variance of each gene's Pearson residuals (as :func:`pearson_residuals`), merged
     over blocks of cells (Chan et al.'s pairwise update) so that no dense cells x genes
     matrix is made."""
-    counts = sp.csr_matrix(counts)
-    cell_totals = np.asarray(counts.sum(1, dtype=np.float64)).ravel()
-    gene_totals = np.asarray(counts.sum(0, dtype=np.float64)).ravel()
-    grand = cell_totals.sum()
-    bound = np.sqrt(counts.shape[0])
+    counts, cell_totals, gene_shares, bound = _residual_inputs(counts, None, None)
     n, mean, m2 = 0, np.zeros(counts.shape[1]), np.zeros(counts.shape[1])
     for rows, block in dense_blocks(counts):
-        r = _residuals(block, cell_totals[rows], gene_totals / grand, theta, bound)
+        r = _residuals(block, cell_totals[rows], gene_shares, theta, bound)
         n_block, block_mean = len(r), r.mean(0)
         block_m2 = ((r - block_mean) ** 2).sum(0)
         if n == 0:

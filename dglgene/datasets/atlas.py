@@ -89,10 +89,10 @@ def write_resampled_cells(adata: ad.AnnData, path: str | os.PathLike, n_cells: i
     counts = sp.csr_matrix(adata.layers.get("counts", adata.X))
 
     def block(rows: slice, block_rng: np.random.Generator) -> sp.csr_matrix:
-        picked = counts[source[rows]]
+        picked = counts[source[rows]].astype(np.float32)
         picked.data = block_rng.poisson(picked.data).astype(np.float32)
         picked.eliminate_zeros()
-        return picked.astype(np.float32)
+        return picked
 
     obs = adata.obs.iloc[source].reset_index(drop=True)
     obs.index = [f"cell{i}" for i in range(n_cells)]
