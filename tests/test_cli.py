@@ -59,6 +59,18 @@ def test_benchmark_and_demo_refuse_zero_epochs_before_any_work(tmp_path) -> None
     assert not (tmp_path / "demo").exists()
 
 
+def test_bench_grn_checks_its_encoder_checkpoint_before_any_work(tmp_path) -> None:
+    missing = tmp_path / "none.pth"
+    for extra, words in ((["--encoder-checkpoint", str(missing)], "does not exist"),
+                         (["--encoder-checkpoint", str(missing), "--encoder-cells", "own"],
+                          "not both")):
+        result = run(sys.executable, "-m", "dglgene", "bench-grn", "--data", "collectri-pbmc",
+                     *extra)
+        assert result.returncode == 2, result.stderr
+        lines = error_lines(result.stderr)
+        assert len(lines) == 1 and words in lines[0], lines
+
+
 @pytest.mark.parametrize("command, flag, default", [
     ("embed", "--epochs", TrainConfig.epochs), ("graphs", "--n-hvg", GraphRecipe.n_hvg),
     ("graphs", "--p-value", GraphRecipe.p_value), ("grn", "--batch-size", GRNSettings.batch_size),

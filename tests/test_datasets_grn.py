@@ -283,6 +283,20 @@ def test_collectri_other_dataset(collectri_pairs, grnndata_tfs):
     assert _edges(grn) <= collectri_pairs and set(grn.tfs) <= grnndata_tfs
 
 
+@pytest.mark.parametrize("name, cells, n_cells", [("kang-control", "Kang_Control", 6359),
+                                                   ("PBMC3k", "pbmc3k", 2700)])
+def test_collectri_blood_benchmarks(name, cells, n_cells, collectri_pairs, grnndata_tfs):
+    grn = ds.load_collectri_benchmark(name, n_genes=500)  # the name's spelling is free
+    assert grn.n_cells == n_cells and grn.name == f"{name.lower()}-TFs+500"
+    assert grn.n_genes == len(grn.tfs) + 500 and len(grn.tfs) >= 30
+    assert _edges(grn) <= collectri_pairs and set(grn.tfs) <= grnndata_tfs
+    # raw counts, log-normalised here: a cell's values undo to 1e4 over all of its genes,
+    # so over the selected genes they sum to less
+    totals = np.expm1(grn.expression.to_numpy()).sum(axis=0)
+    assert (totals < 1e4 + 1e-6).all() and totals.max() > 100
+    assert ds.load_collectri_benchmark(cells, n_genes=500).expression.equals(grn.expression)
+
+
 def test_collectri_edges_helper(collectri_pairs):
     edges = collectri.collectri_edges()
     pairs = set(zip(edges["tf"], edges["target"]))

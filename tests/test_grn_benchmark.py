@@ -68,6 +68,18 @@ def test_a_benchmark_trains_with_its_own_settings_and_the_others_with_the_given(
     assert seen[0].batch_size == 4096 != given.batch_size
 
 
+def test_benchmark_groups_stand_for_their_members():
+    from dglgene.benchmarks import BENCHMARK_GROUPS, benchmark_names
+
+    members = BENCHMARK_GROUPS["collectri-pbmc"]
+    assert benchmark_names(["collectri-pbmc"]) == list(members)
+    # order kept, each once, whether named alone or through its group
+    assert benchmark_names(["mdc", members[2], "collectri-pbmc"]) == \
+        ["mdc", members[2], *[m for m in members if m != members[2]]]
+    with pytest.raises(DglgeneInputError, match="collectri-pbmc"):  # listed among the choices
+        benchmark_datasets(["nope"])
+
+
 def test_encoder_cells_all_real_pretrains_on_every_real_set_for_collectri_only(monkeypatch):
     import dglgene.benchmarks.grn as benchmarks
     from dglgene.datasets.collectri import DATASETS

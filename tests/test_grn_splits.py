@@ -360,10 +360,13 @@ def candidate_pairs_edges(grn: GRNData) -> set[tuple[int, int]]:
     return {(tf, int(t)) for tf, (pos, _) in candidate_pairs(grn).items() for t in pos}
 
 
-def test_cli_choices_are_the_split_kinds_and_encoder_cells():
-    from dglgene.benchmarks import ENCODER_CELLS
+def test_cli_choices_are_the_split_kinds_encoder_cells_and_benchmarks():
+    from dglgene.benchmarks import BENCHMARK_GROUPS, COLLECTRI_BENCHMARKS, ENCODER_CELLS
     from dglgene.cli.grn import ENCODER_CELLS as _ENCODER_CELLS
+    from dglgene.cli.grn import GRN_BENCHMARKS
     from dglgene.cli.grn import SPLIT_KINDS as _SPLIT_KINDS
 
     assert _SPLIT_KINDS == SPLIT_KINDS
     assert _ENCODER_CELLS == ENCODER_CELLS
+    assert set(GRN_BENCHMARKS) == {"sergio", "sergio-cascade", "mdc", *COLLECTRI_BENCHMARKS,
+                                   *BENCHMARK_GROUPS}

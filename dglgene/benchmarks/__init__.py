@@ -14,15 +14,19 @@
 
 from dglgene.benchmarks.embedding import EMBEDDING_METHODS, compare_gene_function, compare_methods
 from dglgene.benchmarks.grn import (
+    BENCHMARK_GROUPS,
     BENCHMARK_SETTINGS,
+    COLLECTRI_BENCHMARKS,
     ENCODER_CELLS,
     GRN_METHODS,
     SERGIO_BENCHMARK,
     benchmark_datasets,
+    benchmark_names,
     compare_grn,
 )
 from dglgene.benchmarks.method import Method, method_table
 
-__all__ = ["BENCHMARK_SETTINGS", "EMBEDDING_METHODS", "ENCODER_CELLS", "GRN_METHODS",
-           "SERGIO_BENCHMARK", "Method", "benchmark_datasets", "compare_gene_function",
-           "compare_grn", "compare_methods", "method_table"]
+__all__ = ["BENCHMARK_GROUPS", "BENCHMARK_SETTINGS", "COLLECTRI_BENCHMARKS",
+           "EMBEDDING_METHODS", "ENCODER_CELLS", "GRN_METHODS", "SERGIO_BENCHMARK", "Method",
+           "benchmark_datasets", "benchmark_names", "compare_gene_function", "compare_grn",
+           "compare_methods", "method_table"]

@@ -9,6 +9,7 @@ the GRN training.
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
 from collections.abc import Mapping, Sequence
@@ -35,8 +36,9 @@ from dglgene.grn.settings import GRNSettings
 from dglgene.grn.splits import SPLIT_KINDS, make_splits
 from dglgene.progress import progress
 
-__all__ = ["BENCHMARK_SETTINGS", "ENCODER_CELLS", "GRN_METHODS", "SERGIO_BENCHMARK",
-           "benchmark_datasets", "compare_grn"]
+__all__ = ["BENCHMARK_GROUPS", "BENCHMARK_SETTINGS", "COLLECTRI_BENCHMARKS", "ENCODER_CELLS",
+           "GRN_METHODS", "SERGIO_BENCHMARK", "benchmark_datasets", "benchmark_names",
+           "compare_grn"]
 
 _SCTRANSNET = "Kommu et al. 2024, scTransNet"
 #: scTransNet and its ablations, each as changes to the run's settings
@@ -58,32 +60,61 @@ SERGIO_BENCHMARK: dict = dict(n_tfs=20, n_targets=200, n_cells=900, n_cell_types
                               cascade=False)
 
 
+#: the CollecTRI benchmarks on real cells: name -> (built-in set, non-TF genes)
+COLLECTRI_BENCHMARKS: dict[str, tuple[str, int]] = {
+    "collectri": ("celltypist", 500), "collectri-1000": ("celltypist", 1000),
+    "collectri-kang": ("kang-control", 500), "collectri-kang-1000": ("kang-control", 1000),
+    "collectri-pbmc3k": ("pbmc3k", 500), "collectri-pbmc3k-1000": ("pbmc3k", 1000),
+}
+
+#: names that stand for several benchmarks
+BENCHMARK_GROUPS: dict[str, tuple[str, ...]] = {
+    "collectri-pbmc": ("collectri-kang", "collectri-kang-1000", "collectri-pbmc3k",
+                       "collectri-pbmc3k-1000"),
+}
+
 #: what a benchmark changes in the settings, and why. CollecTRI's 72,000-130,000 training
-#: pairs take 280-510 steps of 256 per epoch (23 s an epoch on one core for TFs + 500);
-#: 4096 pairs per step are 16 times fewer steps at the same validation AUROC
+#: pairs (CellTypist) take 280-510 steps of 256 per epoch (23 s an epoch on one core for
+#: TFs + 500); 4096 pairs per step are 16 times fewer steps at the same validation AUROC
 #: (transductive, seed 0: 0.9112 at 4096, 0.9106 at 2048, 0.9105 at 1024; 53, 76 and 186 s
-#: a model on one core).
-BENCHMARK_SETTINGS: dict[str, dict] = {"collectri": {"batch_size": 4096},
-                                       "collectri-1000": {"batch_size": 4096}}
+#: a model on one core). Every CollecTRI benchmark uses it.
+BENCHMARK_SETTINGS: dict[str, dict] = {name: {"batch_size": 4096}
+                                       for name in COLLECTRI_BENCHMARKS}
 
 
 #: what the encoder of :func:`compare_grn` is pre-trained on: each benchmark's own cells, or
 #: (for the benchmarks on the built-in real human cells) every built-in real set's cells
 #: over the benchmark's genes (:func:`~dglgene.datasets.collectri.real_cells`)
 ENCODER_CELLS = ("own", "all-real")
-_ON_REAL_CELLS = ("collectri", "collectri-1000")
+
+
+def benchmark_names(names: Sequence[str]) -> list[str]:
+    """``names`` with each group of :data:`BENCHMARK_GROUPS` replaced by its members,
+    in order, each once.
+
+    >>> benchmark_names(["sergio", "collectri-pbmc"])[:3]
+    ['sergio', 'collectri-kang', 'collectri-kang-1000']
+    """
+    out: list[str] = []
+    for name in names:
+        for member in BENCHMARK_GROUPS.get(name, (name,)):
+            if member not in out:
+                out.append(member)
+    return out
 
 
 def benchmark_datasets(names: Sequence[str] = ("sergio", "mdc", "collectri")
                        ) -> dict[str, GRNData]:
-    """The built-in GRN benchmarks by name (all offline).
+    """The built-in GRN benchmarks by name (all offline); a group of
+    :data:`BENCHMARK_GROUPS` stands for its members.
 
     ``sergio``: a SERGIO simulation from RegNetwork edges (planted answer,
     :data:`SERGIO_BENCHMARK`); ``sergio-cascade``: SERGIO's default cascade of 20 TFs
     driven by a few master regulators, 100 targets, 300 cells, 3 cell types (a hard case:
     co-expression hardly separates direct targets); ``mdc``: real BEELINE mouse dendritic
-    cells, TFs + 500, cell-type-specific ChIP-seq; ``collectri`` / ``collectri-1000``: the
-    built-in real immune cells with CollecTRI edges, TFs + 500 / 1000.
+    cells, TFs + 500, cell-type-specific ChIP-seq; ``collectri*``: real human cells with
+    CollecTRI edges (:data:`COLLECTRI_BENCHMARKS`: the CellTypist immune sample, Kang et
+    al.'s control PBMCs and 10x PBMC 3k, TFs + 500 or TFs + 1000).
     """
     from dglgene.datasets import load_beeline_mdc, load_collectri_benchmark, simulate_sergio_grn
 
@@ -91,13 +122,14 @@ def benchmark_datasets(names: Sequence[str] = ("sergio", "mdc", "collectri")
         "sergio": lambda: simulate_sergio_grn(**SERGIO_BENCHMARK, seed=0),
         "sergio-cascade": lambda: simulate_sergio_grn(seed=0),
         "mdc": lambda: load_beeline_mdc("specific"),
-        "collectri": lambda: load_collectri_benchmark(n_genes=500),
-        "collectri-1000": lambda: load_collectri_benchmark(n_genes=1000),
     }
+    for name, (cells, n_genes) in COLLECTRI_BENCHMARKS.items():
+        makers[name] = functools.partial(load_collectri_benchmark, cells, n_genes)
+    names = benchmark_names(names)
     unknown = [n for n in names if n not in makers]
     if unknown:
         raise DglgeneInputError(f"unknown GRN benchmark {unknown[0]!r}; choose from "
-                                f"{', '.join(makers)}")
+                                f"{', '.join([*makers, *BENCHMARK_GROUPS])}")
     return {name: makers[name]() for name in names}
 
 
@@ -119,11 +151,11 @@ def compare_grn(datasets: Mapping[str, GRNData], splits: Sequence[str] = SPLIT_K
     if encoder_cells not in ENCODER_CELLS:
         raise DglgeneInputError(f"unknown encoder cells {encoder_cells!r}; choose one of "
                                 f"{', '.join(ENCODER_CELLS)}")
-    others = [name for name in datasets if name not in _ON_REAL_CELLS]
+    others = [name for name in datasets if name not in COLLECTRI_BENCHMARKS]
     if encoder_cells == "all-real" and others:
         raise DglgeneInputError(f"{others[0]} is not built on the built-in real human cells; "
-                                "pre-training on all of them is for "
-                                f"{' and '.join(_ON_REAL_CELLS)} only")
+                                "pre-training on all of them is for the collectri* "
+                                "benchmarks only")
     require_at_least("jobs", jobs)
     if jobs > 1 and device != "cpu":
         raise DglgeneInputError("parallel jobs are CPU processes; use one job (--jobs 1) "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from dglgene.cli.options import (
     add_bench_options,
@@ -14,10 +15,14 @@ from dglgene.cli.options import (
 )
 from dglgene.errors import DglgeneInputError
 
-#: dglgene.grn.splits.SPLIT_KINDS and dglgene.benchmarks.ENCODER_CELLS, without
-#: importing pandas for every command (a test keeps each pair equal)
+#: dglgene.grn.splits.SPLIT_KINDS, dglgene.benchmarks.ENCODER_CELLS and the names
+#: dglgene.benchmarks.benchmark_datasets takes, without importing pandas for every command
+#: (a test keeps each pair equal)
 SPLIT_KINDS = ("transductive", "held-out-tf", "degree-aware")
 ENCODER_CELLS = ("own", "all-real")
+GRN_BENCHMARKS = ("sergio", "sergio-cascade", "mdc", "collectri", "collectri-1000",
+                  "collectri-kang", "collectri-kang-1000", "collectri-pbmc3k",
+                  "collectri-pbmc3k-1000", "collectri-pbmc")
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -67,13 +72,17 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                     "transductive and held-out-TF splits and seeds; prints AUROC, AUPRC and "
                     "EPR as mean ± sd.")
     bench_grn.add_argument("--data", nargs="+", default=["sergio", "mdc", "collectri"],
-                           choices=["sergio", "sergio-cascade", "mdc", "collectri",
-                                    "collectri-1000"])
+                           choices=GRN_BENCHMARKS,
+                           help="benchmarks (collectri-pbmc: Kang control and PBMC 3k, "
+                                "TFs + 500 and TFs + 1000)")
     bench_grn.add_argument("--splits", nargs="+", choices=SPLIT_KINDS,
                            help="split kinds (default: all)")
     bench_grn.add_argument("--encoder-cells", choices=ENCODER_CELLS,
                            help="pre-train the encoder on each benchmark's own cells (default) "
                                 "or, for collectri*, on every built-in real set's cells")
+    bench_grn.add_argument("--encoder-checkpoint", metavar="FILE",
+                           help="use this scBERT-format checkpoint (with its gene list) as "
+                                "every benchmark's encoder instead of pre-training one")
     bench_grn.add_argument("--jobs", type=int, metavar="N",
                            help="train N models at once, each a process on one thread (CPU); "
                                 "the results equal one job's on one thread")
@@ -130,7 +139,14 @@ def _bench_grn(args: argparse.Namespace) -> int:
     from dglgene.grn.settings import GRNSettings
 
     settings = GRNSettings(**given(args, "epochs"))  # checked before the data are loaded
-    per_seed = compare_grn(benchmark_datasets(args.data), settings=settings,
+    if args.encoder_checkpoint and args.encoder_cells:
+        raise DglgeneInputError("give --encoder-checkpoint or --encoder-cells, not both")
+    if args.encoder_checkpoint and not Path(args.encoder_checkpoint).is_file():
+        raise DglgeneInputError(f"checkpoint {args.encoder_checkpoint!r} does not exist")
+    datasets = benchmark_datasets(args.data)
+    checkpoints = dict.fromkeys(datasets, args.encoder_checkpoint) \
+        if args.encoder_checkpoint else None
+    per_seed = compare_grn(datasets, settings=settings, checkpoints=checkpoints,
                            **given(args, "seeds", "splits", "encoder_cells", "jobs"))
     write_per_seed(per_seed, args.csv)
     seeds = list(per_seed["seed"].unique())

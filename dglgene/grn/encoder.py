@@ -26,7 +26,7 @@ from dglgene.nn.performer import ScBertEncoder, checkpoint_genes, load_scbert_ch
 from dglgene.nn.scbert_tokens import read_gene_list
 from dglgene.train.pretrain import pretrain_scbert
 
-__all__ = ["encoder_encodings", "pretrain_on_cells"]
+__all__ = ["cells_to_anndata", "encoder_encodings", "pretrain_on_cells"]
 
 
 def encoder_encodings(data: GRNData, encoder: str = "scbert",
@@ -81,6 +81,17 @@ def encoder_encodings(data: GRNData, encoder: str = "scbert",
                                  max_cells=settings.max_cells)
 
 
+def cells_to_anndata(cells: Sequence[pd.DataFrame], genes: Sequence[str]) -> list[ad.AnnData]:
+    """Genes x cells frames (e.g. :func:`~dglgene.datasets.collectri.real_cells`) as
+    cells x ``genes`` AnnData, one per frame: what an encoder is pre-trained on."""
+    adatas = []
+    for frame in cells:
+        adata = ad.AnnData(frame.loc[list(genes)].T.to_numpy(np.float32))
+        adata.var_names, adata.obs_names = list(genes), list(map(str, frame.columns))
+        adatas.append(adata)
+    return adatas
+
+
 def pretrain_on_cells(data: GRNData, settings: GRNSettings, device: str = "cpu",
                       checkpoint: str | os.PathLike | None = None, resume: bool = False,
                       cells: Sequence[pd.DataFrame] | None = None
@@ -89,11 +100,7 @@ def pretrain_on_cells(data: GRNData, settings: GRNSettings, device: str = "cpu",
     on ``data``'s cells or on ``cells`` (genes x cells frames with ``data``'s values, e.g.
     :func:`~dglgene.datasets.collectri.real_cells`); ``checkpoint``/``resume`` as
     :func:`~dglgene.train.pretrain.pretrain_scbert`'s."""
-    adatas = []
-    for frame in cells if cells is not None else [data.expression]:
-        adata = ad.AnnData(frame.loc[data.genes].T.to_numpy(np.float32))
-        adata.var_names, adata.obs_names = data.genes, list(map(str, frame.columns))
-        adatas.append(adata)
+    adatas = cells_to_anndata(cells if cells is not None else [data.expression], data.genes)
     with warnings.catch_warnings():  # log-normalised input is binned as counts, as scBERT does
         warnings.simplefilter("ignore", UserWarning)
         result = pretrain_scbert(adatas, config=settings.pretrain_config,
