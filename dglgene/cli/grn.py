@@ -57,6 +57,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
             help="most epochs (early stopping)")
     setting(grn, "--batch-size", "dglgene.grn.settings:GRNSettings.batch_size", type=int,
             help="training pairs per step (larger: fewer steps per epoch on large networks)")
+    add_tf_folds(grn)
     run_options(grn, "--train-checkpoint",
                 "save the training state to FILE after every epoch (and the encoder's "
                 "pre-training on the cells to FILE.pretrain)")
@@ -86,6 +87,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     bench_grn.add_argument("--jobs", type=int, metavar="N",
                            help="train N models at once, each a process on one thread (CPU); "
                                 "the results equal one job's on one thread")
+    add_tf_folds(bench_grn)
     add_bench_options(bench_grn, _bench_grn)
 
     pretrain = commands.add_parser(
@@ -105,6 +107,14 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     pretrain.set_defaults(run=_pretrain)
 
 
+def add_tf_folds(parser: argparse.ArgumentParser) -> None:
+    """--tf-folds: how a held-out-TF split chooses its training length."""
+    setting(parser, "--tf-folds", "dglgene.grn.settings:GRNSettings.tf_folds", type=int,
+            metavar="K", help="held-out-TF split: choose the training length by K-fold "
+                              "cross-validation over the training and validation TFs, then "
+                              "refit on all of them (0: the validation TFs choose)")
+
+
 def _grn(args: argparse.Namespace) -> int:
     from dglgene.grn.pipeline import run_grn
     from dglgene.grn.settings import GRNSettings
@@ -112,7 +122,7 @@ def _grn(args: argparse.Namespace) -> int:
     if args.split_dir and args.split:
         raise DglgeneInputError("give --split-dir or --split, not both")
     check_resume(args)
-    options = given(args, "epochs", "batch_size", "gnn", "pooling")
+    options = given(args, "epochs", "batch_size", "gnn", "pooling", "tf_folds")
     if options.get("gnn") == "none":
         options["gnn"] = None
     settings = GRNSettings(**options)
@@ -138,7 +148,8 @@ def _bench_grn(args: argparse.Namespace) -> int:
     from dglgene.grn.report import format_grn_table
     from dglgene.grn.settings import GRNSettings
 
-    settings = GRNSettings(**given(args, "epochs"))  # checked before the data are loaded
+    # checked before the data are loaded
+    settings = GRNSettings(**given(args, "epochs", "tf_folds"))
     if args.encoder_checkpoint and args.encoder_cells:
         raise DglgeneInputError("give --encoder-checkpoint or --encoder-cells, not both")
     if args.encoder_checkpoint and not Path(args.encoder_checkpoint).is_file():

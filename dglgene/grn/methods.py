@@ -20,7 +20,8 @@ from torch import nn
 
 from dglgene.errors import DglgeneInputError
 from dglgene.eval.grn_metrics import grn_metrics
-from dglgene.grn.dataset import GRNData
+from dglgene.data.grn_data import GRNData
+from dglgene.grn.selection import choose_epoch, fold_curves, unseen_validation_tfs
 from dglgene.grn.settings import VAL_METRICS, GRNSettings
 from dglgene.models.grn_baselines import (
     degree_product,
@@ -73,20 +74,44 @@ def train_model(data: GRNData, splits: Mapping[str, pd.DataFrame], source: Encod
     """Train scTransNet (or an ablation) on ``splits``: the model (best validation epoch;
     whole: genes, TFs, targets, settings), the known-GRN graph its GNN runs on (None
     without one; also ``model.known_grn``) and the training history.
-    ``checkpoint``/``resume``: :func:`~dglgene.train.fit_links.fit_links`'."""
+
+    With ``settings.tf_folds`` and a validation split of TFs unseen in training (a
+    held-out-TF split), the training length is chosen by TF-fold cross-validation over the
+    training and validation TFs together (:mod:`dglgene.grn.selection`), and the model is
+    refitted on all of them for that many epochs; the history's ``attrs`` then hold the
+    folds' curves (``"tf_folds"``) and the chosen epoch (``"chosen_epoch"``).
+    ``checkpoint``/``resume``: :func:`~dglgene.train.fit_links.fit_links`' (of the final
+    fit; the folds' fits are not checkpointed).
+    """
     if source is None and settings.gnn is None:
         raise DglgeneInputError("no encoder and no GNN (--encoder none with --gnn none) leave "
                                 "scTransNet nothing to learn from; choose an encoder, a GNN "
                                 "or both")
-    torch.manual_seed(seed)  # the model's initial weights
-    model = ScTransNet(data.expression, gene_representation(source, settings),
-                       **_fields(settings, ScTransNetConfig), tfs=data.tfs,
-                       targets=data.targets, settings=dataclasses.asdict(settings),
-                       data={"data": data.name})
-    history = fit_links(model, splits["train"], splits["val"],
-                        **_fields(settings, LinkTrainConfig), seed=seed, device=device,
-                        val_metric=VAL_METRICS[settings.select_by], checkpoint=checkpoint,
-                        resume=resume)
+
+    def fit(train: pd.DataFrame, val: pd.DataFrame, epochs: int = settings.epochs,
+            checkpoint: str | os.PathLike | None = None, resume: bool = False
+            ) -> tuple[ScTransNet, pd.DataFrame]:
+        torch.manual_seed(seed)  # the model's initial weights
+        model = ScTransNet(data.expression, gene_representation(source, settings),
+                           **_fields(settings, ScTransNetConfig), tfs=data.tfs,
+                           targets=data.targets, settings=dataclasses.asdict(settings),
+                           data={"data": data.name})
+        history = fit_links(model, train, val, **{**_fields(settings, LinkTrainConfig),
+                                                  "epochs": epochs},
+                            seed=seed, device=device, val_metric=VAL_METRICS[settings.select_by],
+                            checkpoint=checkpoint, resume=resume)
+        return model, history
+
+    train, val = splits["train"], splits["val"]
+    if not (settings.tf_folds and unseen_validation_tfs(train, val)):
+        model, history = fit(train, val, checkpoint=checkpoint, resume=resume)
+        return model, model.known_grn, history
+    pooled = pd.concat([train, val], ignore_index=True)
+    curves = fold_curves(lambda t, v: fit(t, v)[1], pooled, settings.tf_folds, seed)
+    chosen = choose_epoch(curves)
+    # no validation: the refit keeps its lowest training loss up to the chosen epoch
+    model, history = fit(pooled, pooled.iloc[:0], chosen, checkpoint, resume)
+    history.attrs.update(tf_folds=curves, chosen_epoch=chosen)
     return model, model.known_grn, history
 
 

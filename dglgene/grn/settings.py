@@ -61,12 +61,19 @@ class GRNSettings:
     #: early stopping on the validation log-loss ("loss": a proper score over every
     #: validation pair) or on validation AUROC ("auroc": coarser with few positives)
     select_by: str = "loss"
+    #: held-out-TF splits: choose the training length by this many TF folds over the
+    #: training and validation TFs, then refit on all of them (0: the validation TFs
+    #: choose; :mod:`dglgene.grn.selection`)
+    tf_folds: int = 0
     pretrain_config: dict[str, int] = field(default_factory=lambda: dict(SMALL_SCBERT_CONFIG))
 
     def __post_init__(self) -> None:
         # the command-line flags' own words ("epochs must be at least 1, got 0")
         require_at_least("epochs", self.epochs)
         require_at_least("batch_size", self.batch_size)
+        if self.tf_folds < 0 or self.tf_folds == 1:
+            raise DglgeneInputError(f"tf_folds must be 0 (off) or at least 2, got "
+                                    f"{self.tf_folds}")
         if self.select_by not in VAL_METRICS:
             raise DglgeneInputError(f"unknown select_by {self.select_by!r}; choose one of "
                                     f"{', '.join(VAL_METRICS)}")

@@ -188,6 +188,7 @@ def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame,
 
     ``val_metric(labels, scores)`` (higher is better, e.g. AUROC) picks the epoch; without
     it (or with an empty validation split) the validation (or training) loss does.
+    ``epochs=0`` fits the base alone.
     Returns one row per epoch, epoch 0 being the fitted base (``loss``, ``val_loss``,
     ``val_score``); ``attrs["best_epoch"]``. The training settings are
     :class:`~dglgene.train.LinkTrainConfig`'s, which says what they do.
@@ -201,7 +202,7 @@ def fit_links(model: ScTransNet, train: pd.DataFrame, val: pd.DataFrame,
     ``resume=True`` continues from it, to exactly the result of an uninterrupted run (on
     CPU); a checkpoint of other data or settings (but ``epochs``) is refused.
     """
-    require_at_least("epochs", epochs)
+    require_at_least("epochs", epochs, 0)  # 0: the fitted base alone
     require_at_least("patience", patience)
     for name, df in (("train", train), ("validation", val)):
         if "label" not in df.columns:
