@@ -10,7 +10,7 @@ NATIVE_SOURCES := $(wildcard csrc/*.cpp csrc/*.hpp csrc/cuda/*) CMakeLists.txt s
 SCC_FILE := $(VENV)/share/dglgene/GSM4284326_P10_ST_rep2.h5ad
 PYTEST_FLAGS ?= -q
 
-.PHONY: venv build test lint bench demo lock clean
+.PHONY: venv build test lint bench demo lock clean docs
 
 venv: $(VENV_STAMP)
 build: $(NATIVE_STAMP) $(SCC_FILE)
@@ -42,6 +42,10 @@ bench: build
 	mkdir -p bench/results
 	$(PY) -m pytest bench --benchmark-json=bench/results/bench.json
 	$(PY) bench/report.py bench/results/bench.json
+
+# The documentation site (docs/_build/html); any Sphinx warning fails the build.
+docs: $(VENV_STAMP)
+	$(VENV)/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html
 
 # Re-resolve requirements*.in into requirements.lock in a throwaway venv.
 lock:

@@ -2,6 +2,9 @@
 
 Usage: ``python bench/report.py bench/results/bench.json``
 
+``docs_tables(DIR)`` renders the documentation's benchmark tables from the result files
+kept under ``docs/data/`` (``docs/generate.py`` calls it at every ``make docs``).
+
 Baselines timed on a subset of pairs are extrapolated linearly to all pairs. Ratios use
 medians from the one JSON, i.e. the same run on the same machine; the fastest round (min)
 is shown beside each median because shared machines make the slow rounds noisy.
@@ -209,6 +212,58 @@ def render(data: dict[str, Any]) -> str:
     sections.append(performer_section(groups))
     sections.append(pooling_section(groups))
     return "\n\n".join("\n".join(s) for s in sections if s)
+
+
+TABLE1_COLUMNS = ["edge_auc", "common_gene_asw", "graph_connectivity", "ilisi",
+                  "common_gene_ratio", "neighbour_overlap", "avg_score", "avg_rank"]
+
+
+def seeds_table(per_seed: Any, columns: list[str]) -> str:
+    """Mean ± sd over seeds per method (the rows of ``dglgene bench-embed --csv``)."""
+    from dglgene.eval.tables import format_comparison
+
+    per_seed = per_seed.rename(columns={"Method": "method"})
+    stats = per_seed[["method", *columns]].groupby("method", sort=False).agg(["mean", "std"])
+    return format_comparison(stats)
+
+
+def atlas_graphs_table(rows: list[dict[str, Any]]) -> str:
+    return table(
+        ["input (1,000 genes kept)", "cells", "`dglgene graphs` seconds", "peak RSS (GB)",
+         "edges per gene, p < 0.005", "edges per gene, top-k 20"],
+        [[r["source"], f"{r['cells']:,}", f"{r['seconds']:.0f}", f"{r['peak_rss_gb']:.2f}",
+          f"{r['passing_partners_per_gene']:.0f}", f"{r['edges_per_gene']:.1f}"] for r in rows])
+
+
+def atlas_embed_table(rows: list[dict[str, Any]]) -> str:
+    return table(
+        ["datasets", "cells each", "seconds per epoch", "per step (one pair)", "graphs (s)",
+         "training, 3 epochs (s)", "evaluation (s)", "peak RSS (GB)"],
+        [[f"{r['datasets']}", f"{r['cells']:,}", f"{r['seconds_per_epoch']:.2f}",
+          f"{r['seconds_per_epoch'] / r['datasets']:.2f}", f"{r['stages']['graphs']:.0f}",
+          f"{r['stages']['training']:.0f}", f"{r['stages']['evaluation']:.0f}",
+          f"{r['peak_rss_gb']:.2f}"] for r in rows])
+
+
+def docs_tables(data_dir: Path) -> dict[str, str]:
+    """The documentation's generated tables, by file name, from the kept result files."""
+    import pandas as pd
+
+    def jsonl(name: str) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in (data_dir / name).read_text().splitlines()
+                if line.strip()]
+
+    simulated = pd.read_csv(data_dir / "table1_simulated.csv")
+    pbmc = pd.concat([pd.read_csv(data_dir / f"table1_pbmc_seed{s}.csv") for s in (0, 1, 2)])
+    embed = sorted(jsonl("atlas_embed.jsonl"), key=lambda r: (r["datasets"], r["cells"]))
+    return {
+        "table1_simulated": seeds_table(
+            simulated, [*TABLE1_COLUMNS, "module_purity", "same_gene_hit_rate"]),
+        "table1_pbmc": seeds_table(pbmc, TABLE1_COLUMNS),
+        "atlas_graphs": atlas_graphs_table(
+            jsonl("atlas_graphs_simulated.jsonl") + jsonl("atlas_graphs_kang.jsonl")),
+        "atlas_embed": atlas_embed_table(embed),
+    }
 
 
 def main() -> None:
