@@ -17,8 +17,8 @@ os.environ.setdefault("NUMBA_THREADING_LAYER", "workqueue")
 
 __version__ = "0.1.0"
 
-SUBPACKAGES = ("benchmarks", "data", "datasets", "eval", "grn", "losses", "models", "nn", "ops",
-               "train")
+SUBPACKAGES = ("benchmarks", "cli", "data", "datasets", "eval", "grn", "losses", "models", "nn",
+               "ops", "train")
 __all__ = ["__version__", *SUBPACKAGES]
 
 

@@ -21,6 +21,7 @@ import pandas as pd
 from dglgene.atomic import atomic_path
 from dglgene.benchmarks import EMBEDDING_METHODS, benchmark_datasets, compare_grn, compare_methods
 from dglgene.data import GraphCollection, GraphRecipe, build_collection
+from dglgene.data.beeline import write_beeline
 from dglgene.datasets import real_human, real_pbmc, simulate_collection
 from dglgene.embed import function_scores, write_embedding_outputs, write_function_outputs
 from dglgene.eval import plot_pair_overlaps
@@ -31,7 +32,6 @@ from dglgene.grn import (
     format_grn_table,
     pretrain_on_cells,
     run_grn,
-    write_beeline,
 )
 from dglgene.nn.performer import save_scbert_checkpoint
 

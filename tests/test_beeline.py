@@ -9,14 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dglgene.data.beeline import (
-    FILES,
-    GRNData,
-    read_beeline,
-    read_split,
-    write_beeline,
-    write_split,
-)
+from dglgene.data.beeline import FILES, read_beeline, read_split, write_beeline, write_split
+from dglgene.data.grn_data import GRNData
 from dglgene.datasets.beeline import load_beeline_mdc
 
 # A tiny directory written by hand, byte for byte in GENELink's layout.

@@ -12,7 +12,7 @@ import pytest
 from scipy.stats import mannwhitneyu
 
 import dglgene.datasets as ds
-from dglgene.data.beeline import GRNData
+from dglgene.data.grn_data import GRNData
 from dglgene.datasets import collectri, sergio
 from dglgene.eval.grn_metrics import auroc
 

@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 from dglgene.cli import main
 from dglgene.data import GraphCollection
-from dglgene.grn.io import read_beeline
+from dglgene.data.beeline import read_beeline
 from dglgene.grn.splits import transductive_split, write_genelink_splits
 
 #: each example gets its own temporary folder, so capsys (read per run) is the only fixture

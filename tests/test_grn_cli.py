@@ -16,10 +16,10 @@ import torch
 from error_lines import error_lines
 
 from dglgene.data.beeline import read_beeline, read_split, write_beeline
-from dglgene.data.grn_splits import transductive_split, write_genelink_splits
 from dglgene.datasets import simulate_sergio_grn
 from dglgene.errors import DglgeneInputError
 from dglgene.grn import to_decoupler
+from dglgene.grn.splits import transductive_split, write_genelink_splits
 from dglgene.nn.performer import ScBertEncoder, save_scbert_checkpoint
 from dglgene.nn.scbert_tokens import read_gene_list
 

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from sklearn.ensemble import RandomForestRegressor
 
-from dglgene.data.grn_splits import held_out_tf_split, transductive_split
 from dglgene.datasets.beeline import load_beeline_mdc
 from dglgene.eval.grn_metrics import auprc, auroc, epr, grn_metrics
+from dglgene.grn.splits import held_out_tf_split, transductive_split
 from dglgene.models.grn_baselines import (
     degree_product,
     genie3_scores,

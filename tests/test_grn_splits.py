@@ -11,22 +11,25 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dglgene.data.beeline import GRNData, read_split
-from dglgene.data.grn_splits import (
+from dglgene.data.beeline import read_split
+from dglgene.data.grn_data import GRNData
+from dglgene.datasets.beeline import load_beeline_mdc
+from dglgene.eval.grn_metrics import auroc
+from dglgene.grn.degree_matched import degree_matched_negatives
+from dglgene.grn.splits import (
     GENELINK_FILES,
+    SPLIT_KINDS,
     SPLITS,
     candidate_pairs,
     check_splits,
+    degree_aware_split,
     held_out_tf_split,
+    make_splits,
     read_genelink_splits,
     split_counts,
     transductive_split,
     write_genelink_splits,
 )
-from dglgene.datasets.beeline import load_beeline_mdc
-from dglgene.eval.grn_metrics import auroc
-from dglgene.grn.degree_matched import degree_matched_negatives
-from dglgene.grn.splits import SPLIT_KINDS, degree_aware_split, make_splits
 from dglgene.models.grn_baselines import degree_product, per_tf_prior
 
 RATIOS = (0.67, 0.10, 0.23)

@@ -20,15 +20,13 @@ import scipy.sparse as sp
 import torch
 
 from dglgene.nn.performer import (
-    SCBERT_MASK_TOKEN,
     ScBertEncoder,
     encode_cells,
-    expression_to_tokens,
     favor_features,
     load_scbert_checkpoint,
-    match_genes,
     save_scbert_checkpoint,
 )
+from dglgene.nn.scbert_tokens import SCBERT_MASK_TOKEN, expression_to_tokens, match_genes
 
 with warnings.catch_warnings():  # performer-pytorch 1.1.4 imports distutils' LooseVersion
     warnings.simplefilter("ignore", DeprecationWarning)

@@ -12,16 +12,16 @@ import scipy.sparse as sp
 import torch
 from error_lines import error_lines
 
+from dglgene.grn.pretraining import run_pretrain
 from dglgene.nn.performer import (
-    SCBERT_MASK_TOKEN,
     ScBertEncoder,
     checkpoint_genes,
-    expression_to_tokens,
     load_scbert_checkpoint,
     save_scbert_checkpoint,
 )
+from dglgene.nn.scbert_tokens import SCBERT_MASK_TOKEN, expression_to_tokens
 from dglgene.train.masking import IGNORE_INDEX, frequency_baseline, mask_tokens, masked_value_loss
-from dglgene.train.pretrain import pretrain_scbert, run_pretrain, select_genes, tokenize_datasets
+from dglgene.train.pretrain import pretrain_scbert, select_genes, tokenize_datasets
 
 TINY = dict(dim=8, depth=1, heads=2, dim_head=4)
 

@@ -21,8 +21,8 @@ from error_lines import error_lines
 from killed_runs import killed_after, same_threads
 
 from dglgene.cli import main
+from dglgene.data.beeline import read_beeline, write_beeline
 from dglgene.datasets import simulate_sergio_grn
-from dglgene.grn.io import read_beeline, write_beeline
 from dglgene.grn.methods import train_model
 from dglgene.grn.pipeline import pretrain_checkpoint_path
 from dglgene.grn.settings import GRNSettings

@@ -19,13 +19,13 @@ from dglgene.cli import main
 from dglgene.config import GRAPH_KEYS
 from dglgene.data import GraphRecipe, build_collection
 from dglgene.data.beeline import read_beeline, write_beeline
-from dglgene.data.grn_splits import transductive_split
 from dglgene.datasets import simulate_collection, simulate_sergio_grn
 from dglgene.errors import DglgeneInputError
 from dglgene.eval.planted_modules import cross_dataset_neighbours, planted_module_scores
 from dglgene.grn.methods import train_model
 from dglgene.grn.network import to_decoupler
 from dglgene.grn.settings import GRNSettings
+from dglgene.grn.splits import transductive_split
 from dglgene.models import DatasetRecord, MuSeGNN, ScTransNet, load, save_sctransnet
 from dglgene.nn.cell_encodings import CellEncodings
 from dglgene.train import fit, fit_links, score_pairs

@@ -12,8 +12,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dglgene.data.gene_embeddings import read_gene_embeddings
 from dglgene.eval.grn_metrics import auroc
+from dglgene.grn.gene_embeddings import read_gene_embeddings
 from dglgene.losses import LOSSES
 from dglgene.losses.link_bce import LinkBatch, LinkBCE
 from dglgene.models.sctransnet import ScTransNet
@@ -27,7 +27,8 @@ from dglgene.nn.gene_representation import (
 )
 from dglgene.nn.grn_gnn import GATEncoder, GCNLinkEncoder, known_grn_graph
 from dglgene.nn.link_head import DirectionalLinkHead
-from dglgene.nn.performer import ScBertEncoder, expression_to_tokens
+from dglgene.nn.performer import ScBertEncoder
+from dglgene.nn.scbert_tokens import expression_to_tokens
 from dglgene.train.fit_links import fit_base, fit_links, score_pairs, training_graph
 
 

@@ -21,9 +21,9 @@ import pandas as pd
 import torch
 
 from dglgene.benchmarks.method import Method, method_table
+from dglgene.data.grn_data import GRNData
 from dglgene.errors import DglgeneInputError, require_at_least
 from dglgene.eval.tables import SEEDS
-from dglgene.grn.dataset import GRNData
 from dglgene.grn.encoder import encoder_encodings
 from dglgene.grn.methods import (
     BASELINES,

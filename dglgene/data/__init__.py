@@ -1,7 +1,8 @@
-"""Data layer: AnnData -> GeneGraph / GraphCollection (see :mod:`dglgene.data.build`)."""
+"""Data layer: AnnData -> GeneGraph / GraphCollection (see :mod:`dglgene.data.build`), and
+GRN datasets (:class:`GRNData`) with their BEELINE/GENELink files."""
 
 from dglgene.data.anndata_input import DatasetMeta, dataset_meta, expression_matrix, read_h5ad
-from dglgene.data.beeline import GRNData, read_beeline, read_split, write_beeline, write_split
+from dglgene.data.beeline import read_beeline, read_split, write_beeline, write_split
 from dglgene.data.build import (
     GraphRecipe,
     build_collection,
@@ -15,7 +16,7 @@ from dglgene.data.expression import Expression, load_expression, prepare_express
 from dglgene.data.features import node_features
 from dglgene.data.gene_graph import GeneGraph
 from dglgene.data.gene_selection import joint_gene_selection, select_genes
-from dglgene.data.grn_splits import held_out_tf_split, transductive_split
+from dglgene.data.grn_data import GRNData
 from dglgene.data.normalization import pearson_residuals, residual_variance
 from dglgene.data.qc import QualityControl, quality_control
 from dglgene.data.spatial import smooth_spots, sparkx_pvalues, spatial_neighbors
@@ -36,7 +37,6 @@ __all__ = [
     "edges_from_pvalues",
     "expression_matrix",
     "expression_values",
-    "held_out_tf_split",
     "joint_gene_selection",
     "load_expression",
     "node_features",
@@ -52,7 +52,6 @@ __all__ = [
     "smooth_spots",
     "sparkx_pvalues",
     "spatial_neighbors",
-    "transductive_split",
     "write_beeline",
     "write_split",
 ]

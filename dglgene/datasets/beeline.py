@@ -24,8 +24,8 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from dglgene.grn.dataset import GRNData
-from dglgene.grn.io import read_beeline
+from dglgene.data.beeline import read_beeline
+from dglgene.data.grn_data import GRNData
 
 __all__ = ["BEELINE_MDC_DIR", "GROUND_TRUTHS", "load_beeline_mdc"]
 

@@ -51,9 +51,9 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from dglgene.data.grn_data import GRNData
 from dglgene.datasets import real
 from dglgene.datasets.real import _locate
-from dglgene.grn.dataset import GRNData
 
 __all__ = ["DATASETS", "collectri_edges", "human_tfs", "load_collectri_benchmark",
            "real_cells"]

@@ -26,7 +26,7 @@ expression into counts that look like droplet data.
 3. **Technical noise** (``noise=True``): SERGIO's ``splatModel`` with the parameters of
    SERGIO's README example (:class:`SergioNoise`); the result is UMI counts.
 
-The result is a :class:`~dglgene.grn.dataset.GRNData`: expression is genes x cells
+The result is a :class:`~dglgene.data.grn_data.GRNData`: expression is genes x cells
 (human gene symbols as RegNetwork spells them, sorted; cells ``type_<k>_cell_<i>``),
 ``network`` the planted edges, ``tfs`` the planted regulators and ``targets`` every gene
 (BEELINE's Target.csv). Counts are not normalised; SERGIO's library sizes (about 100 UMIs
@@ -53,8 +53,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from dglgene.data.grn_data import GRNData
 from dglgene.datasets.real import _locate
-from dglgene.grn.dataset import GRNData
 
 __all__ = ["REGNETWORK_PATH", "SergioNoise", "regnetwork_edges", "simulate_sergio_grn"]
 

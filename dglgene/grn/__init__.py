@@ -1,9 +1,9 @@
 """scTransNet's pipeline: ``dglgene grn``, ``dglgene bench-grn`` and ``dglgene pretrain``.
 
-One concept per module, lower ones first:
+One concept per module, lower ones first (a GRN dataset, :class:`~dglgene.data.GRNData`,
+and its BEELINE/GENELink files, :mod:`dglgene.data.beeline`, live in the data layer, so
+that :mod:`dglgene.datasets` builds its GRN benchmarks without this package):
 
-- :mod:`~dglgene.grn.dataset`: :class:`GRNData`, expression plus a known network;
-- :mod:`~dglgene.grn.io`: the BEELINE/GENELink directory layout and split files;
 - :mod:`~dglgene.grn.degree_matched`: negatives with the positives' degrees;
 - :mod:`~dglgene.grn.splits`: leak-free transductive, held-out-TF and degree-aware splits;
 - :mod:`~dglgene.grn.gene_embeddings`: precomputed gene embeddings of any model;
@@ -16,38 +16,56 @@ One concept per module, lower ones first:
 - :mod:`~dglgene.grn.pipeline`: :func:`run_grn`, what ``dglgene grn`` runs;
 - :mod:`~dglgene.grn.report`: tables over seeds;
 - :mod:`~dglgene.grn.pretraining`: :func:`run_pretrain`, what ``dglgene pretrain`` runs.
-
-Names load on first use (as ``dglgene``'s subpackages do), so that the data layers can
-import :mod:`~dglgene.grn.dataset` and :mod:`~dglgene.grn.io` without the pipeline.
 """
 
-import importlib
+from dglgene.grn.encoder import encoder_encodings, pretrain_on_cells
+from dglgene.grn.gene_embeddings import read_gene_embeddings
+from dglgene.grn.methods import (
+    BASELINES,
+    baseline_scores,
+    method_metrics,
+    train_model,
+    train_scores,
+)
+from dglgene.grn.network import NETWORK_COLUMNS, to_decoupler
+from dglgene.grn.pipeline import run_grn
+from dglgene.grn.pretraining import run_pretrain
+from dglgene.grn.report import format_grn_table, grn_table
+from dglgene.grn.settings import VAL_METRICS, GRNSettings
+from dglgene.grn.splits import (
+    SPLIT_KINDS,
+    check_splits,
+    degree_aware_split,
+    held_out_tf_split,
+    make_splits,
+    read_genelink_splits,
+    transductive_split,
+    write_genelink_splits,
+)
 
-_MODULES = {
-    "dataset": ["GRNData"],
-    "io": ["read_beeline", "read_split", "write_beeline", "write_split"],
-    "splits": ["SPLIT_KINDS", "check_splits", "degree_aware_split", "held_out_tf_split",
-               "make_splits", "read_genelink_splits", "transductive_split",
-               "write_genelink_splits"],
-    "gene_embeddings": ["read_gene_embeddings"],
-    "settings": ["VAL_METRICS", "GRNSettings"],
-    "encoder": ["encoder_encodings", "pretrain_on_cells"],
-    "methods": ["BASELINES", "baseline_scores", "method_metrics", "train_model",
-                "train_scores"],
-    "network": ["NETWORK_COLUMNS", "to_decoupler"],
-    "pipeline": ["run_grn"],
-    "report": ["format_grn_table", "grn_table"],
-    "pretraining": ["run_pretrain"],
-}
-_HOME = {name: module for module, names in _MODULES.items() for name in names}
-__all__ = sorted(_HOME)
-
-
-def __getattr__(name: str) -> object:
-    if name in _HOME:
-        return getattr(importlib.import_module(f"dglgene.grn.{_HOME[name]}"), name)
-    raise AttributeError(f"module 'dglgene.grn' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__all__ = [
+    "BASELINES",
+    "NETWORK_COLUMNS",
+    "SPLIT_KINDS",
+    "VAL_METRICS",
+    "GRNSettings",
+    "baseline_scores",
+    "check_splits",
+    "degree_aware_split",
+    "encoder_encodings",
+    "format_grn_table",
+    "grn_table",
+    "held_out_tf_split",
+    "make_splits",
+    "method_metrics",
+    "pretrain_on_cells",
+    "read_gene_embeddings",
+    "read_genelink_splits",
+    "run_grn",
+    "run_pretrain",
+    "to_decoupler",
+    "train_model",
+    "train_scores",
+    "transductive_split",
+    "write_genelink_splits",
+]

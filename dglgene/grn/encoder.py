@@ -16,8 +16,8 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 
+from dglgene.data.grn_data import GRNData
 from dglgene.errors import DglgeneInputError
-from dglgene.grn.dataset import GRNData
 from dglgene.grn.gene_embeddings import read_gene_embeddings
 from dglgene.grn.settings import GRNSettings
 from dglgene.nn.cell_encodings import CellEncodings

@@ -18,9 +18,9 @@ import pandas as pd
 import torch
 from torch import nn
 
+from dglgene.data.grn_data import GRNData
 from dglgene.errors import DglgeneInputError
 from dglgene.eval.grn_metrics import grn_metrics
-from dglgene.data.grn_data import GRNData
 from dglgene.grn.selection import choose_epoch, fold_curves, unseen_validation_tfs
 from dglgene.grn.settings import VAL_METRICS, GRNSettings
 from dglgene.models.grn_baselines import (

@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 
 from dglgene.atomic import atomic_path
+from dglgene.data.beeline import read_beeline
 from dglgene.errors import require_at_least
 from dglgene.eval.plots import plot_link_training, plot_pr_curves
 from dglgene.grn.encoder import encoder_encodings
-from dglgene.grn.io import read_beeline
 from dglgene.grn.methods import baseline_scores, method_metrics, train_model
 from dglgene.grn.settings import GRNSettings
 from dglgene.grn.splits import make_splits

@@ -47,7 +47,7 @@ degree heuristic then scores about 0.5 AUROC, and what a model gains is not degr
 :func:`make_splits` picks one of the three by name, or reads GENELink's split files.
 
 >>> import pandas as pd
->>> from dglgene.grn.dataset import GRNData
+>>> from dglgene.data.grn_data import GRNData
 >>> genes = [f"g{i}" for i in range(8)]
 >>> expr = pd.DataFrame(1.0, index=genes, columns=["c1", "c2"])
 >>> net = pd.DataFrame({"tf": ["g0"] * 4, "target": ["g1", "g2", "g3", "g4"]})
@@ -67,10 +67,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dglgene.data.beeline import read_split, write_split
+from dglgene.data.grn_data import GRNData
 from dglgene.errors import DglgeneInputError
-from dglgene.grn.dataset import GRNData
 from dglgene.grn.degree_matched import degree_matched_negatives
-from dglgene.grn.io import read_split, write_split
 
 __all__ = ["GENELINK_FILES", "SPLITS", "SPLIT_KINDS", "candidate_pairs", "check_splits",
            "degree_aware_split", "held_out_tf_split", "make_splits", "read_genelink_splits",
@@ -308,7 +308,7 @@ def read_genelink_splits(directory: str | os.PathLike, data: GRNData) -> dict[st
     """Read GENELink's three split files of ``data`` back; refuse leaking or unlabelled ones.
 
     Train and validation pairs need labels (Test_set.csv may lack them); indices are
-    checked against ``data``'s expression rows (:func:`~dglgene.grn.io.read_split`)
+    checked against ``data``'s expression rows (:func:`~dglgene.data.beeline.read_split`)
     and the splits with :func:`check_splits`.
     """
     directory = Path(directory)

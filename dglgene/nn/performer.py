@@ -30,8 +30,8 @@ stabiliser: the row maximum of :math:`c\,Wq` for queries; for keys, ``key_stabil
 
 The choice matters only through :math:`\epsilon` (the shift cancels otherwise).
 
-Tokens and gene matching (:func:`expression_to_tokens`, :func:`match_genes`) live in
-:mod:`dglgene.nn.scbert_tokens`.
+Tokens and gene matching (:func:`~dglgene.nn.scbert_tokens.expression_to_tokens`,
+:func:`~dglgene.nn.scbert_tokens.match_genes`) live in :mod:`dglgene.nn.scbert_tokens`.
 
 Checkpoints (:func:`save_scbert_checkpoint`) are scBERT's ``{"model_state_dict": ...}`` plus
 our ``config`` and, optionally, ``genes`` (the gene of each position; :func:`checkpoint_genes`
@@ -42,6 +42,7 @@ scBERT's files and ours alike. Masked-value pre-training lives in
 Example
 -------
 >>> import numpy as np, torch
+>>> from dglgene.nn.scbert_tokens import expression_to_tokens
 >>> counts = np.array([[0, 1, 3, 9996], [2, 6, 9992, 0]])
 >>> tokens = expression_to_tokens(counts)      # log2(1 + x) for totals of 1e4, clipped at 5
 >>> tokens
@@ -67,31 +68,18 @@ from torch import Tensor, nn
 
 from dglgene.atomic import atomic_path
 from dglgene.errors import DglgeneInputError
-from dglgene.nn.scbert_tokens import (  # re-exported: they lived here before
-    SCBERT_BIN_NUM,
-    SCBERT_MASK_TOKEN,
-    GeneMatchReport,
-    expression_to_tokens,
-    log2_normalise_,
-    match_genes,
-)
+from dglgene.nn.scbert_tokens import SCBERT_BIN_NUM
 
 __all__ = [
-    "SCBERT_BIN_NUM",
     "SCBERT_CONFIG",
-    "SCBERT_MASK_TOKEN",
     "SCBERT_N_GENES",
-    "GeneMatchReport",
     "ScBertEncoder",
     "checkpoint_genes",
     "encode_cells",
-    "expression_to_tokens",
     "favor_features",
     "iter_encodings",
     "linear_attention",
     "load_scbert_checkpoint",
-    "log2_normalise_",
-    "match_genes",
     "orthogonal_random_features",
     "save_scbert_checkpoint",
 ]
@@ -519,7 +507,8 @@ def save_scbert_checkpoint(model: ScBertEncoder, path: str | os.PathLike,
     The keys are scBERT's (``performer.calls_since_last_redraw`` included); performer-pytorch
     1.x names that buffer ``performer.proj_updater.calls_since_last_redraw`` instead.
     ``genes`` (optional) is the gene of each position in order, so that a dataset can be
-    matched to the checkpoint later (:func:`checkpoint_genes`, :func:`match_genes`); scBERT
+    matched to the checkpoint later (:func:`checkpoint_genes`,
+    :func:`~dglgene.nn.scbert_tokens.match_genes`); scBERT
     ignores extra keys. At most ``max_seq_len`` genes (one fewer leaves scBERT's end token).
     The file is written to a temporary name and renamed, so a failed write leaves no
     truncated checkpoint behind.

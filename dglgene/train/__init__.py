@@ -8,13 +8,6 @@ from dglgene.train.pretrain import pretrain_scbert
 from dglgene.train.settings import LinkTrainConfig, PretrainConfig, TrainConfig
 
 __all__ = ["LinkTrainConfig", "PretrainConfig", "TrainConfig", "fit", "fit_links",
-           "fit_new_datasets", "pretrain_scbert", "run_pretrain", "score_pairs",
+           "fit_new_datasets", "pretrain_scbert", "score_pairs",
            "training_graph"]
 
-
-def __getattr__(name: str) -> object:
-    if name == "run_pretrain":  # moved up to dglgene.grn.pretraining; loads on first use
-        from dglgene.grn.pretraining import run_pretrain
-
-        return run_pretrain
-    raise AttributeError(f"module 'dglgene.train' has no attribute {name!r}")

@@ -40,7 +40,6 @@ Example
 
 from __future__ import annotations
 
-import importlib
 import os
 import time
 import warnings
@@ -322,15 +321,3 @@ def pretrain_scbert(adatas: ad.AnnData | Sequence[ad.AnnData], *,
                        n_dropped=int((~expressed).sum()), n_datasets=len(adatas))
     return PretrainResult(model.eval(), vocabulary, frame)
 
-
-def __getattr__(name: str) -> object:
-    """What moved up a layer still imports from here (``dglgene pretrain`` writes files
-    and plots: :mod:`dglgene.grn.pretraining`, :func:`dglgene.eval.plots.plot_pretraining`)."""
-    if name in _MOVED:
-        return getattr(importlib.import_module(_MOVED[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-_MOVED = {"plot_pretraining": "dglgene.eval.plots", "run_pretrain": "dglgene.grn.pretraining",
-          **dict.fromkeys(("CHECKPOINT_NAME", "CURVE_NAME", "HISTORY_NAME"),
-                          "dglgene.grn.pretraining")}

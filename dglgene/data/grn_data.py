@@ -1,7 +1,8 @@
 """One GRN dataset: expression plus a known regulatory network over the same genes.
 
-:class:`GRNData` is what the BEELINE/GENELink reader (:mod:`dglgene.grn.io`), the built-in
-benchmarks (:mod:`dglgene.datasets`) and the splits (:mod:`dglgene.grn.splits`) share.
+:class:`GRNData` is what the BEELINE/GENELink reader (:mod:`dglgene.data.beeline`), the
+built-in benchmarks (:mod:`dglgene.datasets`) and the splits (:mod:`dglgene.grn.splits`)
+share.
 
 >>> import pandas as pd
 >>> expr = pd.DataFrame([[1.0, 2.0], [0.5, 0.0], [3.0, 1.0]], index=["A", "B", "C"],
@@ -14,6 +15,7 @@ benchmarks (:mod:`dglgene.datasets`) and the splits (:mod:`dglgene.grn.splits`) 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,7 +26,7 @@ from dglgene.errors import DglgeneInputError
 __all__ = ["GRNData"]
 
 
-def _few(names, n: int = 5) -> str:
+def _few(names: Iterable[object], n: int = 5) -> str:
     names = [str(x) for x in names]
     return ", ".join(names[:n]) + (", ..." if len(names) > n else "")
 
@@ -33,10 +35,22 @@ def _few(names, n: int = 5) -> str:
 class GRNData:
     """Expression plus a known regulatory network over the same genes.
 
-    ``expression``: genes x cells (float, unique gene names, no NaN); ``network``: the
-    known edges, columns ``tf`` and ``target`` (gene names; an optional ``score``);
-    ``tfs``: the TF list (TF.csv); ``targets``: the candidate targets (Target.csv).
-    Row ``i`` of ``expression`` is gene index ``i`` everywhere (splits, Label.csv).
+    Row ``i`` of ``expression`` is gene index ``i`` everywhere (splits, Label.csv). The
+    inputs are checked on construction; a bad one raises :class:`DglgeneInputError`.
+
+    Parameters
+    ----------
+    expression
+        Genes x cells: numbers, unique gene names as the index, no NaN or inf.
+    network
+        The known edges: columns ``tf`` and ``target`` (gene names), an optional
+        ``score``.
+    tfs
+        The TF list (TF.csv).
+    targets
+        The candidate targets (Target.csv).
+    name
+        The dataset's name, used in messages and reports.
     """
 
     expression: pd.DataFrame
@@ -98,12 +112,30 @@ class GRNData:
     def n_cells(self) -> int:
         return self.expression.shape[1]
 
-    def indices(self, genes) -> np.ndarray:
-        """Row indices of gene names (KeyError-free: the names were checked)."""
+    def indices(self, genes: Iterable[object]) -> np.ndarray:
+        """Row indices of gene names.
+
+        Parameters
+        ----------
+        genes
+            Gene names, rows of ``expression`` (names from the network, ``tfs`` and
+            ``targets`` are: they were checked).
+
+        Returns
+        -------
+        numpy.ndarray
+            int64 row indices, in the order of ``genes``.
+        """
         return np.array([self._index[str(g)] for g in genes], dtype=np.int64)
 
     def edge_index(self) -> tuple[np.ndarray, np.ndarray]:
-        """Known edges as (tf rows, target rows)."""
+        """The known edges as expression rows.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            The TF rows and the target rows (int64), one entry per edge of ``network``.
+        """
         return self.indices(self.network["tf"]), self.indices(self.network["target"])
 
     def copy(self) -> GRNData:
