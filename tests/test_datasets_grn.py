@@ -297,6 +297,14 @@ def test_collectri_blood_benchmarks(name, cells, n_cells, collectri_pairs, grnnd
     assert ds.load_collectri_benchmark(cells, n_genes=500).expression.equals(grn.expression)
 
 
+def test_the_pretraining_corpus_is_every_real_set_the_grn_benchmarks_draw_on():
+    corpus = ds.real_corpus()
+    cells = collectri.real_cells(["CD3E"])
+    assert sum(a.n_obs for a in corpus) == 18019 == sum(f.shape[1] for f in cells.values())
+    names = sorted(str(c) for a in corpus for c in a.obs_names)
+    assert names == sorted(c.split(":", 1)[1] for f in cells.values() for c in f.columns)
+
+
 def test_collectri_edges_helper(collectri_pairs):
     edges = collectri.collectri_edges()
     pairs = set(zip(edges["tf"], edges["target"]))

@@ -133,6 +133,19 @@ def test_genie3_fits_each_target_once_per_benchmark_whatever_the_seeds(monkeypat
         plain = genie3_scores(data.expression, data.tfs, test, seed=0)
         row = table[(table["seed"] == seed) & (table["split"] == "transductive")]
         assert row["auroc"].item() == pytest.approx(auroc(test["label"], plain))
+        # TF by TF: the same scores over each test TF's own pairs, TFs by name
+        per_tf = table.attrs["per_tf"]
+        mine = per_tf[(per_tf["seed"] == seed) & (per_tf["split"] == "transductive")]
+        names = np.asarray(data.genes, dtype=object)[test["tf"]]
+        for tf, group in test.groupby(names):
+            if group["label"].nunique() == 2:
+                value = mine.loc[mine["tf"] == tf, "auroc"].item()
+                assert value == pytest.approx(auroc(group["label"], plain[group.index]))
+            else:
+                assert tf not in set(mine["tf"])
+    held_out = table.attrs["per_tf"].query("split == 'held-out-tf' and seed == 0")
+    test = make_splits(data, "held-out-tf", 0)["test"]
+    assert set(held_out["tf"]) <= {data.genes[t] for t in test["tf"]}
 
 
 def test_parallel_jobs_give_the_rows_of_one_job_on_one_thread(one_thread):

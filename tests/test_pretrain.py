@@ -274,3 +274,27 @@ def test_pretrain_cli_needs_files_or_builtin_not_both(tmp_path) -> None:
         assert error_lines(result.stderr) == [
             "dglgene: error: give either .h5ad files or --builtin (the built-in real datasets)"]
         assert not (tmp_path / "o").exists()
+
+
+def test_pretrain_cli_takes_a_gene_list_and_the_encoder_size(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    data = write(module_counts(cells=40, genes=30), tmp_path / "d.h5ad")
+    chosen = ["gene7", "gene3", "gene20", "gene11"]  # not in the data's order
+    (tmp_path / "genes.txt").write_text("\n".join(chosen) + "\n")
+    base = [sys.executable, "-m", "dglgene", "pretrain", str(data), "--gene-list",
+            str(tmp_path / "genes.txt"), "--epochs", "1"]
+    result = subprocess.run([*base, "--n-genes", "3", "--out", str(tmp_path / "bad")],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and error_lines(result.stderr) == [
+        "dglgene: error: give --gene-list or --n-genes, not both"]
+    assert not (tmp_path / "bad").exists()
+    result = subprocess.run([*base, "--dim", "8", "--depth", "1", "--heads", "2",
+                             "--dim-head", "4", "--out", str(tmp_path / "o")],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    checkpoint = tmp_path / "o" / "scbert_pretrain.pth"
+    assert checkpoint_genes(checkpoint) == chosen
+    model = load_scbert_checkpoint(checkpoint)
+    assert model.config["dim"] == 8 and model.config["depth"] == 1 and model.max_seq_len == 5

@@ -32,6 +32,7 @@ from dglgene.grn.methods import (
     method_metrics,
     train_scores,
 )
+from dglgene.grn.report import per_tf_auroc
 from dglgene.grn.settings import GRNSettings
 from dglgene.grn.splits import SPLIT_KINDS, make_splits
 from dglgene.progress import progress
@@ -146,7 +147,10 @@ def compare_grn(datasets: Mapping[str, GRNData], splits: Sequence[str] = SPLIT_K
     A built-in benchmark's :data:`BENCHMARK_SETTINGS` change ``settings`` for it.
     ``jobs > 1`` trains that many models at once, each in a forked process on one thread
     (CPU only): the same rows, bit for bit, as ``jobs=1`` on one thread.
-    Columns: dataset, split, seed, method, auroc, auprc, auprc_ratio, epr, positive_rate.
+    Columns: dataset, split, seed, method, auroc, auprc, auprc_ratio, epr, positive_rate;
+    ``attrs["per_tf"]``: every method's AUROC per test TF
+    (:func:`~dglgene.grn.report.per_tf_auroc`, with dataset, split and seed, TFs by name),
+    for paired comparisons across TFs (:func:`~dglgene.grn.report.paired_tf_comparison`).
     """
     if encoder_cells not in ENCODER_CELLS:
         raise DglgeneInputError(f"unknown encoder cells {encoder_cells!r}; choose one of "
@@ -162,7 +166,7 @@ def compare_grn(datasets: Mapping[str, GRNData], splits: Sequence[str] = SPLIT_K
                                 "on a GPU")
     base = settings or GRNSettings()
     checkpoints = checkpoints or {}
-    rows = []
+    rows, per_tf = [], []
     for name, data in datasets.items():
         settings = replace(base, **BENCHMARK_SETTINGS.get(name, {}))
         needs_encoder = any(GRN_METHODS[m].uses_encoder for m in methods)
@@ -186,7 +190,12 @@ def compare_grn(datasets: Mapping[str, GRNData], splits: Sequence[str] = SPLIT_K
             for method, metrics in method_metrics(labels, scores).items():
                 rows.append({"dataset": name, "split": kind, "seed": seed,
                              "method": method, **metrics})
-    return pd.DataFrame(rows)
+            tfs = per_tf_auroc(split["test"], scores)
+            per_tf.append(tfs.assign(dataset=name, split=kind, seed=seed,
+                                     tf=np.asarray(data.genes, dtype=object)[tfs["tf"]]))
+    out = pd.DataFrame(rows)
+    out.attrs["per_tf"] = pd.concat(per_tf, ignore_index=True) if per_tf else pd.DataFrame()
+    return out
 
 
 @dataclass

@@ -87,6 +87,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
     bench_grn.add_argument("--jobs", type=int, metavar="N",
                            help="train N models at once, each a process on one thread (CPU); "
                                 "the results equal one job's on one thread")
+    bench_grn.add_argument("--per-tf", metavar="CSV",
+                           help="also write every method's AUROC per test TF here")
     add_tf_folds(bench_grn)
     add_bench_options(bench_grn, _bench_grn)
 
@@ -97,7 +99,15 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                     "with its gene list.")
     pretrain.add_argument("inputs", nargs="*", help=".h5ad files (cells x genes, counts)")
     pretrain.add_argument("--builtin", action="store_true",
-                          help="pre-train on the four built-in real human datasets instead")
+                          help="pre-train on every built-in real human set instead (18,019 "
+                               "cells: dglgene.datasets.real_corpus)")
+    pretrain.add_argument("--gene-list", metavar="FILE",
+                          help="pre-train over these genes, one per line, in this order "
+                               "(default: the --n-genes most variable)")
+    for name, what in (("dim", "width of the encodings"), ("depth", "Performer layers"),
+                       ("heads", "attention heads"), ("dim-head", "width of one head")):
+        pretrain.add_argument(f"--{name}", type=int, metavar="N",
+                              help=f"{what} (default: SMALL_SCBERT_CONFIG's)")
     pretrain.add_argument("--out", required=True, help="output directory")
     setting(pretrain, "--epochs", "dglgene.train.settings:PretrainConfig.epochs", type=int,
             help="passes over the training cells")
@@ -145,7 +155,7 @@ def _grn(args: argparse.Namespace) -> int:
 
 def _bench_grn(args: argparse.Namespace) -> int:
     from dglgene.benchmarks import benchmark_datasets, compare_grn
-    from dglgene.grn.report import format_grn_table
+    from dglgene.grn.report import format_grn_table, paired_tf_comparison
     from dglgene.grn.settings import GRNSettings
 
     # checked before the data are loaded
@@ -160,22 +170,36 @@ def _bench_grn(args: argparse.Namespace) -> int:
     per_seed = compare_grn(datasets, settings=settings, checkpoints=checkpoints,
                            **given(args, "seeds", "splits", "encoder_cells", "jobs"))
     write_per_seed(per_seed, args.csv)
+    write_per_seed(per_seed.attrs["per_tf"], args.per_tf)
     seeds = list(per_seed["seed"].unique())
     print(f"{len(seeds)} seeds {seeds}; mean ± sd over seeds")
     print(format_grn_table(per_seed))
+    methods = set(per_seed["method"])
+    for other in ("GENELink (no transformer)", "no GNN"):
+        if {"scTransNet", other} <= methods:
+            print(f"\nscTransNet - {other}, TF by TF (pairs: seed x test TF with both "
+                  "classes; two-sided Wilcoxon signed-rank):")
+            print(paired_tf_comparison(per_seed.attrs["per_tf"], "scTransNet", other)
+                  .to_string(index=False, float_format="{:.4f}".format))
     return 0
 
 
 def _pretrain(args: argparse.Namespace) -> int:
-    from dglgene.datasets import real_human
+    from dglgene.datasets import real_corpus
     from dglgene.grn.pretraining import run_pretrain
+    from dglgene.nn.scbert_tokens import read_gene_list
 
     if bool(args.inputs) == args.builtin:
         raise DglgeneInputError("give either .h5ad files or --builtin (the built-in real datasets)")
+    if args.gene_list and args.n_genes is not None:
+        raise DglgeneInputError("give --gene-list or --n-genes, not both")
     check_resume(args)
-    summary = run_pretrain(real_human() if args.builtin else args.inputs, args.out,
+    genes = read_gene_list(args.gene_list) if args.gene_list else None
+    config = given(args, "dim", "depth", "heads", "dim_head")
+    summary = run_pretrain(real_corpus() if args.builtin else args.inputs, args.out,
                            seed=args.seed, device=args.device, checkpoint=args.checkpoint,
-                           resume=args.resume, **given(args, "epochs", "n_genes"))
+                           resume=args.resume, genes=genes, config=config or None,
+                           **given(args, "epochs", "n_genes"))
     print(f"pre-trained on {summary['cells']} cells x {summary['genes']} genes in "
           f"{summary['seconds']:.0f} s: held-out masked loss {summary['val_loss']:.3f} "
           f"(frequency baseline {summary['baseline_loss']:.3f}), accuracy "

@@ -15,6 +15,7 @@ from dglgene.datasets.real import (
     load_pbmc3k,
     load_pbmc68k_reduced,
     load_wu2020,
+    real_corpus,
     real_human,
     real_pbmc,
 )
@@ -33,6 +34,6 @@ __all__ = [
     "load_kang_stimulated", "load_oligodendroglioma", "load_pbmc3k", "load_pbmc68k_reduced",
     "load_scc_spatial",
     "load_wu2020", "map_symbols", "mapping_rate", "msigdb_collections", "msigdb_gene_sets",
-    "read_gmt", "real_human", "real_pbmc", "simulate_case_control",
+    "read_gmt", "real_corpus", "real_human", "real_pbmc", "simulate_case_control",
     "simulate_collection", "simulate_sergio_grn",
 ]

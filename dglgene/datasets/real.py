@@ -53,6 +53,7 @@ __all__ = [
     "load_pbmc3k",
     "load_pbmc68k_reduced",
     "load_wu2020",
+    "real_corpus",
     "real_human",
     "real_pbmc",
 ]
@@ -688,3 +689,15 @@ def real_pbmc() -> list[ad.AnnData]:
         celltypist,
         load_pbmc68k_reduced(),
     ]
+
+
+def real_corpus() -> list[ad.AnnData]:
+    """Every built-in real human set: what an encoder is pre-trained on.
+
+    :func:`real_human` with pbmc68k (CellTypist immune, Wu 2020 T cells,
+    oligodendroglioma, HNSCC, pbmc68k) and Kang et al.'s control and stimulated PBMCs and
+    10x PBMC 3k: 18,019 cells, eight sets, six of raw counts (HNSCC and pbmc68k hold
+    log values). Each call returns fresh copies.
+    """
+    return [*real_human(include_pbmc=True), load_kang_control(), load_kang_stimulated(),
+            load_pbmc3k()]
