@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn.ensemble import RandomForestRegressor
 
 from dglgene.datasets.beeline import load_beeline_mdc
@@ -15,6 +17,7 @@ from dglgene.models.grn_baselines import (
     genie3_scores,
     pearson_scores,
     per_tf_prior,
+    tf_similarity_vote,
 )
 
 LABELS = [1, 0, 1, 0, 0]
@@ -109,6 +112,42 @@ def test_degree_product_by_hand():
     assert degree_product(train, test).tolist() == [12.0, 2.0, 4.0, 1.0]
     with pytest.raises(ValueError, match="label"):
         degree_product(train.drop(columns="label"), test)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**31), st.integers(2, 6), st.integers(1, 8))
+def test_tf_similarity_vote_is_the_weighted_share_of_co_expressed_tfs_with_the_edge(
+        seed, n_tfs, n_targets):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n_tfs + n_targets, 12))
+    x[0] = 3.0  # a constant TF correlates with nothing
+    rows = [(t, g, int(rng.random() < 0.4)) for t in range(n_tfs - 1)
+            for g in range(n_tfs, n_tfs + n_targets)]
+    train = pd.DataFrame(rows, columns=["tf", "target", "label"])
+    test = pd.DataFrame([(t, g) for t in range(n_tfs) for g in range(n_tfs + n_targets)],
+                        columns=["tf", "target"])
+    edges = set(zip(train.tf[train.label == 1], train.target[train.label == 1]))
+    expected = []
+    for t, g in zip(test.tf, test.target):
+        weights = {v: max(np.corrcoef(x[t], x[v])[0, 1] if x[t].std() and x[v].std() else 0.0,
+                          0.0) + 1e-3 for v in range(n_tfs - 1) if v != t}
+        total = sum(weights.values())
+        expected.append(sum(w for v, w in weights.items() if (v, g) in edges) / total
+                        if total else 0.0)
+    assert tf_similarity_vote(x, train, test) == pytest.approx(expected, abs=1e-9)
+
+
+def test_tf_similarity_vote_scores_an_unseen_tf_by_its_co_expressed_twin():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(26, 40))
+    x[5] = x[0] + 0.05 * rng.normal(size=40)  # TF 5, held out, is TF 0's twin
+    rows = [(t, g, int(g - 6 in range(t * 4, t * 4 + 4))) for t in range(5)
+            for g in range(6, 26)]
+    train = pd.DataFrame(rows, columns=["tf", "target", "label"])
+    test = pd.DataFrame({"tf": 5, "target": range(6, 26)})
+    labels = (test["target"] < 10).astype(int)  # the twin's targets
+    assert auroc(labels, tf_similarity_vote(x, train, test)) == 1.0
+    assert auroc(labels, pearson_scores(x, test)) < 0.8
 
 
 # ---------------------------------------------------------------- Pearson and GENIE3

@@ -28,6 +28,7 @@ from dglgene.models.grn_baselines import (
     genie3_scores,
     pearson_scores,
     per_tf_prior,
+    tf_similarity_vote,
 )
 from dglgene.models.sctransnet import ScTransNet, ScTransNetConfig
 from dglgene.nn.cell_encodings import CellEncodings
@@ -39,7 +40,7 @@ from dglgene.train.settings import LinkTrainConfig
 __all__ = ["BASELINES", "baseline_scores", "gene_representation", "method_metrics",
            "train_model", "train_scores"]
 
-BASELINES = ("per-TF prior", "degree product", "Pearson |r|", "GENIE3")
+BASELINES = ("per-TF prior", "degree product", "Pearson |r|", "TF-similarity vote", "GENIE3")
 
 #: what :func:`~dglgene.grn.encoder.encoder_encodings` gives
 EncoderSource = CellEncodings | np.ndarray | None
@@ -126,6 +127,8 @@ def baseline_scores(data: GRNData, splits: Mapping[str, pd.DataFrame], seed: int
         "per-TF prior": lambda: per_tf_prior(splits["train"], test),
         "degree product": lambda: degree_product(splits["train"], test),
         "Pearson |r|": lambda: pearson_scores(data.expression, test),
+        "TF-similarity vote": lambda: tf_similarity_vote(data.expression, splits["train"],
+                                                         test),
         "GENIE3": lambda: genie3_scores(data.expression, data.tfs, test,
                                         seed=seed if genie3_seed is None else genie3_seed,
                                         forests=forests),

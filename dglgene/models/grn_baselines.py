@@ -1,5 +1,5 @@
-"""Baseline scorers for (TF, target) pairs: a per-TF prior, a degree product, Pearson |r|
-and GENIE3.
+"""Baseline scorers for (TF, target) pairs: a per-TF prior, a degree product, Pearson |r|,
+a vote of co-expressed TFs and GENIE3.
 
 Every scorer returns one float per row of ``pairs`` / ``test`` (columns ``tf``,
 ``target``: expression row indices), higher = more likely an edge.
@@ -20,6 +20,13 @@ Every scorer returns one float per row of ``pairs`` / ``test`` (columns ``tf``,
 * :func:`pearson_scores`: ``|r|`` of the two genes' expression over cells,
   ``r = mean_c(z_tf,c * z_target,c)`` with ``z`` the per-gene z-score (``r = 0`` for a
   constant gene).
+* :func:`tf_similarity_vote`: neighbour voting among TFs. ``score(t, g) = sum_t' w(t, t')
+  y(t', g) / sum_t' w(t, t')`` over the training TFs ``t' != t``, where ``y(t', g)`` is 1
+  for a training positive and ``w(t, t') = max(r(t, t'), 0) + 0.001`` with ``r`` the
+  Pearson correlation of the two TFs' expression: a TF is expected to share the targets
+  of the TFs it is co-expressed with. It needs no training edge of ``t`` itself, so it
+  scores TFs held out of training; with no co-expressed TF it falls back to the target's
+  share of training TFs (its in-degree).
 * :func:`genie3_scores` (Huynh-Thu et al. 2010): for each target gene ``g``, a random
   forest regresses ``x_g / std(x_g)`` on the regulators' expression (``g`` itself
   excluded); the score of ``(t, g)`` is ``t``'s importance, the variance reduction of
@@ -33,6 +40,9 @@ Every scorer returns one float per row of ``pairs`` / ``test`` (columns ``tf``,
 [1.0, 0.583, 0.5]
 >>> degree_product(train, test).tolist()  # outdeg: TF 0 2, TF 1 1; indeg: 2 -> 2, 3 -> 1, 4 -> 0
 [3.0, 6.0, 2.0]
+>>> x = np.array([[1., 2, 3, 4], [1, 2, 3, 5], [4, 3, 2, 1], [0, 1, 0, 1], [1, 0, 1, 0]])
+>>> tf_similarity_vote(x, train, test).round(3).tolist()  # TFs 0 and 1 vote for each other
+[0.0, 1.0, 0.0]
 """
 
 from __future__ import annotations
@@ -43,7 +53,11 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import ExtraTreesRegressor, RandomForestRegressor
 
-__all__ = ["degree_product", "genie3_scores", "pearson_scores", "per_tf_prior"]
+__all__ = ["degree_product", "genie3_scores", "pearson_scores", "per_tf_prior",
+           "tf_similarity_vote"]
+
+#: what every TF pair weighs in :func:`tf_similarity_vote` beside its positive correlation
+SIMILARITY_FLOOR = 1e-3
 
 
 def _pairs(pairs) -> tuple[np.ndarray, np.ndarray]:
@@ -106,16 +120,20 @@ def degree_product(train: pd.DataFrame, test: pd.DataFrame) -> np.ndarray:
     return (out + 1) * (into + 1)
 
 
+def _standardised(x: np.ndarray) -> np.ndarray:
+    """Rows z-scored over cells (0 for a constant row)."""
+    sd = x.std(axis=1, keepdims=True)
+    return np.divide(x - x.mean(axis=1, keepdims=True), sd, out=np.zeros_like(x),
+                     where=sd > 0)
+
+
 def pearson_scores(expression, pairs) -> np.ndarray:
     """``|r|`` between the TF's and the target's expression (genes x cells) for each pair."""
     x = _matrix(expression)
     tf, target = _pairs(pairs)
     _check_rows(np.append(tf, target), x.shape[0])
     genes = np.unique(np.append(tf, target))
-    sub = x[genes]
-    sd = sub.std(axis=1, keepdims=True)
-    z = np.divide(sub - sub.mean(axis=1, keepdims=True), sd, out=np.zeros_like(sub),
-                  where=sd > 0)
+    z = _standardised(x[genes])
     pos = {g: i for i, g in enumerate(genes.tolist())}
     a = np.array([pos[g] for g in tf.tolist()], dtype=np.int64)
     b = np.array([pos[g] for g in target.tolist()], dtype=np.int64)
@@ -124,6 +142,36 @@ def pearson_scores(expression, pairs) -> np.ndarray:
         sl = slice(start, start + 65536)
         out[sl] = np.einsum("ij,ij->i", z[a[sl]], z[b[sl]]) / x.shape[1]
     return np.clip(np.abs(out), 0.0, 1.0)
+
+
+def tf_similarity_vote(expression, train: pd.DataFrame, test: pd.DataFrame) -> np.ndarray:
+    """Score ``test`` pairs by the training edges of co-expressed TFs (module docstring)."""
+    _check_train(train)
+    x = _matrix(expression)
+    test_tf, test_target = _pairs(test)
+    train_tf, train_target = _pairs(train)
+    _check_rows(np.concatenate([test_tf, test_target, train_tf, train_target]), x.shape[0])
+    voters = np.unique(train_tf)
+    asking = np.unique(test_tf)
+    z = _standardised(x[np.union1d(voters, asking)])
+    row = {g: i for i, g in enumerate(np.union1d(voters, asking).tolist())}
+    r = z[[row[t] for t in asking.tolist()]] @ z[[row[t] for t in voters.tolist()]].T / x.shape[1]
+    weight = np.maximum(r, 0.0) + SIMILARITY_FLOOR
+    weight[asking[:, None] == voters[None, :]] = 0.0  # a TF does not vote for itself
+    positive = train["label"].to_numpy() == 1
+    if not positive.any():
+        return np.zeros(len(test_tf))
+    targets, target_col = np.unique(train_target[positive], return_inverse=True)
+    known = np.zeros((len(voters), len(targets)))
+    known[np.searchsorted(voters, train_tf[positive]), target_col] = 1.0
+    total = weight.sum(axis=1, keepdims=True)  # 0 only where a TF's sole voter is itself
+    votes = np.divide(weight @ known, total, out=np.zeros((len(asking), len(targets))),
+                      where=total > 0)  # asking TFs x known targets
+    col = np.searchsorted(targets, test_target)
+    has_edge = (col < len(targets)) & (targets[np.minimum(col, len(targets) - 1)] == test_target)
+    out = np.zeros(len(test_tf))
+    out[has_edge] = votes[np.searchsorted(asking, test_tf[has_edge]), col[has_edge]]
+    return out
 
 
 def genie3_scores(expression, tfs: Sequence[int] | Sequence[str], pairs, seed: int = 0,
