@@ -248,7 +248,7 @@ def simulate_sergio_grn(n_tfs: int = 20, n_targets: int = 100, n_cells: int = 30
 
     Which one to benchmark on: with the cascade, the default network has 3 master
     regulators among 20 TFs, every gene is a function of those 3 production rates, and
-    co-expression can hardly tell a direct target from an indirect one: |r| of all TF-gene
+    co-expression can hardly tell a direct target from an indirect one: ``|r|`` of all TF-gene
     pairs separates the edges at AUROC 0.60 even without technical noise (seed 0). At the
     size of ``dglgene.benchmarks.SERGIO_BENCHMARK`` (200 targets, 900 cells, 9 cell
     types as in SERGIO's published DS1-3) the same measure is 0.82 without the cascade and 0.74 with
