@@ -10,7 +10,7 @@ NATIVE_SOURCES := $(wildcard csrc/*.cpp csrc/*.hpp csrc/cuda/*) CMakeLists.txt s
 SCC_FILE := $(VENV)/share/dglgene/GSM4284326_P10_ST_rep2.h5ad
 PYTEST_FLAGS ?= -q
 
-.PHONY: venv build test lint bench demo lock clean docs
+.PHONY: venv build test lint bench demo lock clean docs wheel-check
 
 venv: $(VENV_STAMP)
 build: $(NATIVE_STAMP) $(SCC_FILE)
@@ -34,6 +34,11 @@ lint: $(VENV_STAMP)
 
 test: build lint
 	$(PY) -m pytest $(PYTEST_FLAGS) --doctest-modules tests dglgene
+
+# Build the wheel, install it with its declared dependencies (pinned by the lock) into a
+# fresh venv and run the README's first example from outside the tree.
+wheel-check: $(VENV_STAMP)
+	PYTHON=$(PYTHON) .ci/wheel_check.sh
 
 demo: build
 	$(VENV)/bin/dglgene demo --out out/demo

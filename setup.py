@@ -1,4 +1,4 @@
-"""Build dglgene: a pure-Python package plus the CMake-built native modules.
+"""The native build of dglgene: the CMake-built modules (the metadata is in pyproject.toml).
 
 ``dglgene._C`` (C++17, OpenMP) is always built; ``dglgene._C_cuda`` is built when nvcc
 is found. ``DGLGENE_CUDA=0`` / ``1`` forces the CUDA build off / on (``auto`` default).
@@ -12,18 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from setuptools import Extension, find_packages, setup
+from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).parent.resolve()
 CUDA_SWITCH = {"0": "OFF", "off": "OFF", "1": "ON", "on": "ON", "auto": "AUTO", "": "AUTO"}
-
-
-def read_version() -> str:
-    for line in (ROOT / "dglgene" / "__init__.py").read_text().splitlines():
-        if line.startswith("__version__"):
-            return line.split("=")[1].strip().strip('"')
-    raise RuntimeError("dglgene/__init__.py defines no __version__")
 
 
 class CMakeExtension(Extension):
@@ -67,18 +60,4 @@ class CMakeBuild(build_ext):
             shutil.copy2(built, package / built.name)
 
 
-setup(
-    name="dglgene",
-    version=read_version(),
-    description="DGL-based engine with a C++ core for learning gene representations",
-    long_description=(ROOT / "README.md").read_text(),
-    long_description_content_type="text/markdown",
-    python_requires=">=3.10",
-    packages=find_packages(include=["dglgene", "dglgene.*"]),
-    package_data={"dglgene.datasets": ["data/*/README.md", "data/*/*/*.csv", "data/go/*.gmt.gz",
-                                     "data/genes/*"]},
-    ext_modules=[CMakeExtension("dglgene._C")],
-    cmdclass={"build_ext": CMakeBuild},
-    entry_points={"console_scripts": ["dglgene = dglgene.cli:main"]},
-    zip_safe=False,
-)
+setup(ext_modules=[CMakeExtension("dglgene._C")], cmdclass={"build_ext": CMakeBuild})

@@ -14,11 +14,10 @@ value and what is expected (:func:`~dglgene.settings.from_table`).
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 from dglgene.data import GraphRecipe
 from dglgene.errors import DglgeneFileNotFoundError, DglgeneInputError
