@@ -105,8 +105,8 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                           help="pre-train on every built-in real human set instead (18,019 "
                                "cells: dglgene.datasets.real_corpus)")
     pretrain.add_argument("--gene-list", metavar="FILE",
-                          help="pre-train over these genes, one per line, in this order "
-                               "(default: the --n-genes most variable)")
+                          help="pre-train over these genes, one per line, in this order, "
+                               "instead of the most variable ones")
     for name, what in (("dim", "width of the encodings"), ("depth", "Performer layers"),
                        ("heads", "attention heads"), ("dim-head", "width of one head")):
         pretrain.add_argument(f"--{name}", type=int, metavar="N",
