@@ -2,16 +2,16 @@
 
     python bench/grn_variants.py --data sergio mdc --splits held-out-tf transductive
 
-Each variant is a change to :class:`~dglgene.grn.GRNSettings` (the target-degree feature
-on or off; the head's TF dropout, which predicts an unseen TF's bias from its
-representation); ``--variants`` picks some. The encoder is pre-trained once per dataset,
-as in ``bench-grn``; every variant sees the same splits and seeds. Prints one JSON line
-per (dataset, split, seed): the floors' test AUROC and each variant's validation and test
-AUROC, its training seconds and best epoch. Choose on the validation columns (held-out
-TFs validate on TFs disjoint from training and test); the test columns are the
-evaluation. A ``tf folds`` variant on a held-out-TF split trains on the validation TFs
-too: its validation column is the folds' mean score (minus the log-loss) at the chosen
-epoch, comparable between ``tf folds`` variants only.
+Each variant is a change to :class:`~dglgene.grn.GRNSettings` (the target-degree feature on
+or off; the head's TF dropout, which predicts an unseen TF's bias from its representation;
+TF folds); ``--variants`` picks some. The encoder is pre-trained once per dataset, as in
+``bench-grn``, or read from ``--encoder-checkpoint``; every variant sees the same splits and
+seeds. Prints one JSON line per (dataset, split, seed): the floors' test AUROC and each
+variant's validation and test AUROC, its training seconds and best epoch. Choose on the
+validation columns (held-out TFs validate on TFs disjoint from training and test); the test
+columns are the evaluation. A ``tf folds`` variant on a held-out-TF split trains on the
+validation TFs too: its validation column is the folds' mean score (minus the log-loss) at
+the chosen epoch, comparable between ``tf folds`` variants only.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ VARIANTS = {"no degree": {"target_degree": False}, "target degree": {"target_deg
             "tf dropout 0.25": {"tf_dropout": 0.25}, "tf dropout 0.5": {"tf_dropout": 0.5},
             "tf folds 3": {"tf_folds": 3},
             "tf folds 3, tf dropout 0.5": {"tf_folds": 3, "tf_dropout": 0.5}}
-FLOORS = ("per-TF prior", "degree product", "Pearson |r|")
+FLOORS = ("per-TF prior", "degree product", "Pearson |r|", "TF-similarity vote")
 
 
 def main() -> None:
@@ -44,10 +44,12 @@ def main() -> None:
                         choices=SPLIT_KINDS)
     parser.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
     parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=VARIANTS)
+    parser.add_argument("--encoder-checkpoint", metavar="FILE",
+                        help="every benchmark's encoder (default: pre-trained on its cells)")
     args = parser.parse_args()
     settings = GRNSettings()
     for name, data in benchmark_datasets(args.data).items():
-        source = encoder_encodings(data, "scbert", None, settings)
+        source = encoder_encodings(data, "scbert", args.encoder_checkpoint, settings)
         for split in args.splits:
             for seed in args.seeds:
                 parts = make_splits(data, split, seed)
