@@ -370,13 +370,15 @@ def test_cli_choices_are_the_split_kinds_encoder_cells_and_benchmarks():
         ENCODER_CELLS,
         GRN_METHODS,
     )
+    from dglgene.cli.grn import BASELINES, GRN_BENCHMARKS
     from dglgene.cli.grn import ENCODER_CELLS as _ENCODER_CELLS
-    from dglgene.cli.grn import GRN_BENCHMARKS
     from dglgene.cli.grn import GRN_METHODS as _GRN_METHODS
     from dglgene.cli.grn import SPLIT_KINDS as _SPLIT_KINDS
+    from dglgene.grn import BASELINES as _BASELINES
 
     assert _SPLIT_KINDS == SPLIT_KINDS
     assert _ENCODER_CELLS == ENCODER_CELLS
     assert set(GRN_BENCHMARKS) == {"sergio", "sergio-cascade", "mdc", *COLLECTRI_BENCHMARKS,
                                    *BENCHMARK_GROUPS}
     assert tuple(GRN_METHODS) == _GRN_METHODS
+    assert _BASELINES == BASELINES

@@ -16,7 +16,8 @@ from dglgene.cli.options import (
 from dglgene.errors import DglgeneInputError
 
 #: dglgene.grn.splits.SPLIT_KINDS, dglgene.benchmarks.ENCODER_CELLS, the names
-#: dglgene.benchmarks.benchmark_datasets takes and those of dglgene.benchmarks.GRN_METHODS,
+#: dglgene.benchmarks.benchmark_datasets takes, those of dglgene.benchmarks.GRN_METHODS and
+#: dglgene.grn.BASELINES,
 #: without importing pandas for every command (a test keeps each pair equal)
 SPLIT_KINDS = ("transductive", "held-out-tf", "degree-aware")
 ENCODER_CELLS = ("own", "all-real")
@@ -24,6 +25,7 @@ GRN_BENCHMARKS = ("sergio", "sergio-cascade", "mdc", "collectri", "collectri-100
                   "collectri-kang", "collectri-kang-1000", "collectri-pbmc3k",
                   "collectri-pbmc3k-1000", "collectri-pbmc")
 GRN_METHODS = ("scTransNet", "GENELink (no transformer)", "no GNN", "mean pooling")
+BASELINES = ("per-TF prior", "degree product", "Pearson |r|", "TF-similarity vote", "GENIE3")
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:
@@ -89,7 +91,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:
                            help="train N models at once, each a process on one thread (CPU); "
                                 "the results equal one job's on one thread")
     bench_grn.add_argument("--methods", nargs="+", choices=GRN_METHODS,
-                           help="the models to train (default: all; the baselines always run)")
+                           help="the models to train (default: all)")
+    bench_grn.add_argument("--baselines", nargs="+", choices=BASELINES,
+                           help="the baselines to run (default: all)")
     bench_grn.add_argument("--per-tf", metavar="CSV",
                            help="also write every method's AUROC per test TF here")
     add_tf_folds(bench_grn)
@@ -171,7 +175,8 @@ def _bench_grn(args: argparse.Namespace) -> int:
     checkpoints = dict.fromkeys(datasets, args.encoder_checkpoint) \
         if args.encoder_checkpoint else None
     per_seed = compare_grn(datasets, settings=settings, checkpoints=checkpoints,
-                           **given(args, "seeds", "splits", "encoder_cells", "jobs", "methods"))
+                           **given(args, "seeds", "splits", "encoder_cells", "jobs", "methods",
+                                          "baselines"))
     write_per_seed(per_seed, args.csv)
     write_per_seed(per_seed.attrs["per_tf"], args.per_tf)
     seeds = list(per_seed["seed"].unique())
