@@ -64,7 +64,8 @@ def paired_tf_comparison(per_tf: pd.DataFrame, method: str, reference: str) -> p
         subset=[method, reference])
     rows = []
     for (dataset, split), group in wide.groupby(level=["dataset", "split"], sort=False):
-        diff = (group[method] - group[reference]).to_numpy()
+        # rounded so that float noise neither breaks ties nor hides a zero difference
+        diff = np.round((group[method] - group[reference]).to_numpy(), 9)
         rows.append({"dataset": dataset, "split": split, "n": len(diff),
                      "delta": diff.mean(), "wins": float((diff > 0).mean()),
                      "p": 1.0 if not diff.any() else float(wilcoxon(diff).pvalue)})
