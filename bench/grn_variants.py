@@ -21,7 +21,7 @@ import json
 import time
 from dataclasses import replace
 
-from dglgene.benchmarks import benchmark_datasets
+from dglgene.benchmarks import BENCHMARK_SETTINGS, benchmark_datasets
 from dglgene.eval.grn_metrics import auroc
 from dglgene.eval.tables import SEEDS
 from dglgene.grn import SPLIT_KINDS, GRNSettings, baseline_scores, make_splits
@@ -47,8 +47,8 @@ def main() -> None:
     parser.add_argument("--encoder-checkpoint", metavar="FILE",
                         help="every benchmark's encoder (default: pre-trained on its cells)")
     args = parser.parse_args()
-    settings = GRNSettings()
     for name, data in benchmark_datasets(args.data).items():
+        settings = GRNSettings(**BENCHMARK_SETTINGS.get(name, {}))  # as bench-grn runs it
         source = encoder_encodings(data, "scbert", args.encoder_checkpoint, settings)
         for split in args.splits:
             for seed in args.seeds:
