@@ -28,6 +28,24 @@ def test_pages_describe_the_software(page: Path) -> None:
         assert found is None, f"{page.relative_to(ROOT)}: {found.group(0)!r}"
 
 
+def cells(row: str) -> int:
+    """The cells of a Markdown table row (an escaped ``\\|`` is text, not a border)."""
+    return len(re.split(r"(?<!\\)\|", row.strip().strip("|")))
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
+def test_every_table_row_has_the_cells_of_its_header(page: Path) -> None:
+    """A bare "|" inside a cell ("Pearson |r|") splits it and shifts the row."""
+    header = None
+    for number, line in enumerate(page.read_text().splitlines(), 1):
+        if not line.startswith("|"):
+            header = None
+        elif header is None:
+            header = cells(line)
+        else:
+            assert cells(line) == header, f"{page.relative_to(ROOT)}:{number}: {line}"
+
+
 def api_subpackages() -> list[str]:
     """The subpackages the API reference's index lists, one page each."""
     index = (DOCS / "api" / "index.md").read_text()
