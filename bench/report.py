@@ -245,6 +245,79 @@ def atlas_embed_table(rows: list[dict[str, Any]]) -> str:
           f"{r['peak_rss_gb']:.2f}"] for r in rows])
 
 
+#: the encoders of the blood GRN benchmark's runs: file prefix -> what the method names get
+GRN_ENCODERS = {"own": "", "corpus": " (corpus encoder)"}
+#: the models the corpus encoder changes; the rest of its run repeats the own-cells run
+ENCODER_METHODS = ("scTransNet", "no GNN", "mean pooling")
+
+
+def grn_runs(data_dir: Path, kind: str) -> Any:
+    """The blood GRN benchmark's rows (``kind``: "" per seed, "_per_tf" per test TF) of
+    both encoders, the corpus encoder's models renamed."""
+    import pandas as pd
+
+    frames = []
+    for prefix, suffix in GRN_ENCODERS.items():
+        for path in sorted(data_dir.glob(f"grn_pbmc_{prefix}_collectri-*{kind}.csv")):
+            if kind == "" and path.stem.endswith("_per_tf"):
+                continue
+            frame = pd.read_csv(path)
+            if suffix:
+                frame = frame[frame["method"].isin(ENCODER_METHODS)]
+                frame = frame.assign(method=frame["method"] + suffix)
+            frames.append(frame)
+    out = pd.concat(frames, ignore_index=True)
+    return out.assign(method=out["method"].str.replace("|", "\\|"))  # "Pearson |r|" in a table
+
+
+def grn_paired_table(per_tf: Any) -> str:
+    """scTransNet against GENELink with each encoder, and the corpus encoder against the
+    benchmark's own cells, TF by TF."""
+    from dglgene.grn.report import paired_tf_comparison
+
+    corpus = GRN_ENCODERS["corpus"]
+    pairs = [("scTransNet", "GENELink (no transformer)"),
+             (f"scTransNet{corpus}", "GENELink (no transformer)"),
+             (f"scTransNet{corpus}", "scTransNet"), ("no GNN" + corpus, "no GNN")]
+    rows = []
+    for method, reference in pairs:
+        if not {method, reference} <= set(per_tf["method"]):
+            continue
+        for r in paired_tf_comparison(per_tf, method, reference).itertuples():
+            rows.append([r.dataset, r.split, f"{method} - {reference}", f"{r.n}",
+                         f"{r.delta:+.4f}", f"{r.wins:.2f}", f"{r.p:.3g}"])
+    return table(["benchmark", "split", "difference", "(seed, TF) pairs", "mean Δ AUROC",
+                  "share higher", "p (Wilcoxon)"], rows)
+
+
+def pretrain_table(history: Any) -> str:
+    """Masked-value pre-training per epoch: held-out cells against the frequency baseline."""
+    return table(["epoch", "held-out masked loss", "frequency baseline's loss",
+                  "held-out accuracy", "frequency baseline's accuracy", "training seconds"],
+                 [[f"{r.epoch}", f"{r.val_loss:.3f}", f"{r.baseline_loss:.3f}",
+                   f"{r.val_acc:.3f}", f"{r.baseline_acc:.3f}", f"{r.seconds:.0f}"]
+                  for r in history.itertuples()])
+
+
+def held_out_tf_table(rows: list[dict[str, Any]]) -> str:
+    """Held-out TFs: the floors and scTransNet with the training length chosen on the
+    validation TFs or by TF folds (``bench/grn_variants.py`` lines), mean ± sd over seeds."""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    columns = {"per-TF prior": "per-TF prior", "Pearson |r|": "Pearson \\|r\\|",
+               "TF-similarity vote": "TF-similarity vote",
+               "target degree test": "scTransNet, validation TFs",
+               "tf folds 3 test": "scTransNet, 3 TF folds"}
+    out = []
+    for data, group in frame.groupby("data", sort=False):
+        cells = [f"{group[c].mean():.3f} ± {group[c].std():.3f}"
+                 if c in group and group[c].notna().all() else "-" for c in columns]
+        epochs = ", ".join(str(int(e)) for e in group["tf folds 3 chosen epoch"])
+        out.append([data, *cells, epochs])
+    return table(["benchmark", *columns.values(), "chosen epochs (seeds 0, 1, 2)"], out)
+
+
 def docs_tables(data_dir: Path) -> dict[str, str]:
     """The documentation's generated tables, by file name, from the kept result files."""
     import pandas as pd
@@ -252,6 +325,8 @@ def docs_tables(data_dir: Path) -> dict[str, str]:
     def jsonl(name: str) -> list[dict[str, Any]]:
         return [json.loads(line) for line in (data_dir / name).read_text().splitlines()
                 if line.strip()]
+
+    from dglgene.grn.report import format_grn_table
 
     simulated = pd.read_csv(data_dir / "table1_simulated.csv")
     pbmc = pd.concat([pd.read_csv(data_dir / f"table1_pbmc_seed{s}.csv") for s in (0, 1, 2)])
@@ -263,6 +338,11 @@ def docs_tables(data_dir: Path) -> dict[str, str]:
         "atlas_graphs": atlas_graphs_table(
             jsonl("atlas_graphs_simulated.jsonl") + jsonl("atlas_graphs_kang.jsonl")),
         "atlas_embed": atlas_embed_table(embed),
+        "grn_pbmc": format_grn_table(grn_runs(data_dir, ""), ("auroc", "auprc")),
+        "grn_pbmc_paired": grn_paired_table(grn_runs(data_dir, "_per_tf")),
+        "grn_held_out_tfs": held_out_tf_table(jsonl("grn_held_out_tf_folds.jsonl")),
+        "grn_corpus_pretrain": pretrain_table(
+            pd.read_csv(data_dir / "grn_corpus_pretrain_history.csv")),
     }
 
 
