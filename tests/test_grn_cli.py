@@ -59,7 +59,7 @@ def test_grn_writes_predictions_metrics_and_plots(data_dir, tmp_path) -> None:
     assert predictions["score"].between(0, 1).all()
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics["methods"]) == {"scTransNet", "per-TF prior", "degree product",
-                                       "Pearson |r|", "GENIE3"}
+                                       "Pearson |r|", "TF-similarity vote", "GENIE3"}
     assert metrics["methods"]["scTransNet"]["n_pos"] == int(test["label"].sum())
     for png in ("pr_curves.png", "training.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
