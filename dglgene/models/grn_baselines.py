@@ -151,16 +151,15 @@ def tf_similarity_vote(expression, train: pd.DataFrame, test: pd.DataFrame) -> n
     test_tf, test_target = _pairs(test)
     train_tf, train_target = _pairs(train)
     _check_rows(np.concatenate([test_tf, test_target, train_tf, train_target]), x.shape[0])
-    voters = np.unique(train_tf)
-    asking = np.unique(test_tf)
-    z = _standardised(x[np.union1d(voters, asking)])
-    row = {g: i for i, g in enumerate(np.union1d(voters, asking).tolist())}
-    r = z[[row[t] for t in asking.tolist()]] @ z[[row[t] for t in voters.tolist()]].T / x.shape[1]
-    weight = np.maximum(r, 0.0) + SIMILARITY_FLOOR
-    weight[asking[:, None] == voters[None, :]] = 0.0  # a TF does not vote for itself
     positive = train["label"].to_numpy() == 1
     if not positive.any():
         return np.zeros(len(test_tf))
+    voters, asking = np.unique(train_tf), np.unique(test_tf)
+    tfs = np.union1d(voters, asking)  # sorted: rows found by searchsorted
+    z = _standardised(x[tfs])
+    r = z[np.searchsorted(tfs, asking)] @ z[np.searchsorted(tfs, voters)].T / x.shape[1]
+    weight = np.maximum(r, 0.0) + SIMILARITY_FLOOR
+    weight[asking[:, None] == voters[None, :]] = 0.0  # a TF does not vote for itself
     targets, target_col = np.unique(train_target[positive], return_inverse=True)
     known = np.zeros((len(voters), len(targets)))
     known[np.searchsorted(voters, train_tf[positive]), target_col] = 1.0
