@@ -247,14 +247,17 @@ def atlas_embed_table(rows: list[dict[str, Any]]) -> str:
 
 #: the encoders of the blood GRN benchmark's runs: file prefix -> what the method names get
 GRN_ENCODERS = {"own": "", "corpus": " (corpus encoder)"}
-#: the models the corpus encoder changes; the rest of its run repeats the own-cells run
-ENCODER_METHODS = ("scTransNet", "no GNN", "mean pooling")
 
 
 def grn_runs(data_dir: Path, kind: str) -> Any:
     """The blood GRN benchmark's rows (``kind``: "" per seed, "_per_tf" per test TF) of
-    both encoders, the corpus encoder's models renamed."""
+    both encoders, the corpus encoder's models renamed; the rest of the corpus encoder's
+    run (GENELink, the baselines) repeats the own-cells run and is left out."""
     import pandas as pd
+
+    from dglgene.benchmarks import GRN_METHODS
+
+    uses_encoder = [name for name, method in GRN_METHODS.items() if method.uses_encoder]
 
     frames = []
     for prefix, suffix in GRN_ENCODERS.items():
@@ -263,7 +266,7 @@ def grn_runs(data_dir: Path, kind: str) -> Any:
                 continue
             frame = pd.read_csv(path)
             if suffix:
-                frame = frame[frame["method"].isin(ENCODER_METHODS)]
+                frame = frame[frame["method"].isin(uses_encoder)]
                 frame = frame.assign(method=frame["method"] + suffix)
             frames.append(frame)
     out = pd.concat(frames, ignore_index=True)
